@@ -1,0 +1,1 @@
+"""Building blocks shared by the three services (the eShopOnContainers idea: written once)."""

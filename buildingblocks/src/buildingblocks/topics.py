@@ -1,0 +1,80 @@
+"""Create the topics of CONTRACTS.md (partitions, retention, dead-letter topics) if they are missing.
+
+`python -m buildingblocks.topics [--wait-mongo]` is the topic-init step of the local stack and of compose.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import time
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from pymongo import MongoClient
+
+from contracts.topics import EVENT_TOPIC_CONFIG, PARTITIONS, TYPES_BY_TOPIC, dlq_topic
+
+log = logging.getLogger("topics")
+
+
+def wanted() -> list[NewTopic]:
+    topics = []
+    for topic in TYPES_BY_TOPIC:
+        topics.append(NewTopic(topic, PARTITIONS, 1, topic_configs=dict(EVENT_TOPIC_CONFIG)))
+        # Dead letters are kept forever too: each is a message somebody must fix or drop by hand.
+        topics.append(NewTopic(dlq_topic(topic), 1, 1, topic_configs=dict(EVENT_TOPIC_CONFIG)))
+    return topics
+
+
+async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+        try:
+            await admin.start()
+            break
+        except KafkaConnectionError:
+            await admin.close()
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted() if t.name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another init step won the race
+        return [t.name for t in missing]
+    finally:
+        await admin.close()
+
+
+def wait_mongo(uri: str, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            MongoClient(uri, serverSelectionTimeoutMS=500).admin.command("ping")
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--wait-mongo", action="store_true", help="also wait until MONGODB_URI answers a ping")
+    args = parser.parse_args()
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    created = asyncio.run(ensure_topics(bootstrap))
+    print(f"topics: created {created or 'none'} on {bootstrap}")
+    if args.wait_mongo:
+        wait_mongo(os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true"))
+
+
+if __name__ == "__main__":
+    main()

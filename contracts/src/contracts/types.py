@@ -1,0 +1,46 @@
+"""Field types shared by the payloads: strict where lax coercion would hide a sender's bug."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StringConstraints
+
+from contracts import uscc
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _date_string(value: Any) -> Any:
+    # Pydantic's lax mode would take 1700000000 or "2026-01-05T00:00" as a date; the contract says YYYY-MM-DD.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+def _uscc(value: str) -> str:
+    try:
+        return uscc.validate(value)
+    except uscc.USCCError as exc:
+        raise ValueError(f"not a valid Unified Social Credit Code: {exc}") from None
+
+
+LocalDate = Annotated[date, BeforeValidator(_date_string)]
+USCC = Annotated[
+    str,
+    StringConstraints(strict=True),
+    AfterValidator(_uscc),
+    Field(
+        description="Unified Social Credit Code (GB 32100-2015), upper case, check character valid",
+        json_schema_extra={"pattern": "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$"},
+    ),
+]
+Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
+Text = Annotated[str, StringConstraints(strict=True, max_length=4000)]
+Flag = StrictBool
+TOWNSHIP_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+TownshipId = Annotated[str, StringConstraints(strict=True, pattern=TOWNSHIP_PATTERN)]
+Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
