@@ -1,0 +1,103 @@
+"""Every service has the same shape: settings, one Mongo client, one broker, an HTTP app with /health.
+
+A service adds its routes and its subscribers; start-up and shut-down live here once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Awaitable, Callable, Optional
+
+from aiokafka.errors import KafkaConnectionError
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from buildingblocks import mongo
+from buildingblocks.consumer import BatchConsumer
+from buildingblocks.kafka import make_broker
+from buildingblocks.settings import Settings
+
+log = logging.getLogger("service")
+Hook = Callable[["Service"], Awaitable[None]]
+
+
+@dataclass
+class Service:
+    settings: Settings
+    client: AsyncMongoClient
+    db: AsyncDatabase
+    broker: KafkaBroker
+    on_start: list[Hook] = field(default_factory=list)
+    on_stop: list[Hook] = field(default_factory=list)
+    consumers: list[BatchConsumer] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, settings: Settings) -> "Service":
+        client = mongo.connect(settings)
+        return cls(settings, client, mongo.database(client, settings), make_broker(settings))
+
+    async def start_broker(self, timeout_s: float = 120.0) -> None:
+        # Kafka may come up after us (a restart, compose ordering): keep trying rather than die.
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while True:
+            try:
+                await self.broker.start()
+                return
+            except KafkaConnectionError as exc:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                log.warning("Kafka not reachable yet (%s); retrying", exc)
+                await self.broker.stop()
+                await asyncio.sleep(1.0)
+
+    async def health(self) -> dict[str, str]:
+        async def kafka() -> None:
+            if not await self.broker.ping(timeout=3.0):
+                raise ConnectionError("broker does not answer")
+
+        checks = {"mongo": lambda: mongo.ping(self.client), "kafka": kafka}
+        results = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=3.0)
+                results[name] = "ok"
+            except Exception as exc:  # a health check reports; it never raises
+                results[name] = f"{type(exc).__name__}: {exc}"[:200]
+        return results
+
+    def http_app(self, title: str, version: str, routers: Optional[list[APIRouter]] = None) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            for hook in self.on_start:  # before the broker: indexes exist before the first event arrives
+                await hook(self)
+            await self.start_broker()
+            try:
+                yield
+            finally:
+                for hook in self.on_stop:
+                    await hook(self)
+                await self.broker.stop()
+                await self.client.close()
+
+        app = FastAPI(title=title, version=version, lifespan=lifespan)
+
+        @app.get("/health", tags=["ops"], summary="Liveness and dependency check (no auth)")
+        async def health() -> JSONResponse:
+            results = await self.health()
+            ok = all(v == "ok" for v in results.values())
+            body = {"status": "ok" if ok else "degraded", "service": title, "checks": results}
+            if self.consumers:
+                body["consumed"] = [c.stats for c in self.consumers]
+            return JSONResponse(
+                body,
+                status_code=200 if ok else 503,
+            )
+
+        for router in routers or []:
+            app.include_router(router)
+        return app

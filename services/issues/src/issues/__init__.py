@@ -1,0 +1,1 @@
+"""Issues: the demand lifecycle from raise to closure; publishes IssueRaised and IssueClosed."""

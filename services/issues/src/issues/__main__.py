@@ -1,0 +1,4 @@
+from buildingblocks.runner import run
+from issues import settings
+
+run("issues.app:create_app", settings.load())

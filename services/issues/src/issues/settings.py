@@ -1,0 +1,7 @@
+from buildingblocks.settings import Settings
+
+PORT = 8002
+
+
+def load() -> Settings:
+    return Settings.from_env("issues", PORT)

@@ -1,0 +1,17 @@
+from fastapi import FastAPI
+
+from buildingblocks.service import Service
+from reporting import consumers, settings
+from reporting.store import Store
+
+
+def create_app() -> FastAPI:
+    service = Service.create(settings.load())
+    store = Store(service.db)
+
+    async def indexes(_service: Service) -> None:
+        await store.ensure_indexes()
+
+    service.on_start.insert(0, indexes)
+    service.consumers.append(consumers.subscribe(service, store))
+    return service.http_app("reporting", "0.1.0")

@@ -1,0 +1,59 @@
+"""Pure: an event → the fact documents it adds. Facts are only ever inserted, never updated.
+
+Each fact's `_id` is its natural key within the township, so a redelivered or duplicated event adds
+nothing, and no fact depends on another having arrived first: order does not matter. (Insert-only also
+suits FerretDB 1.24, whose updates by `_id` scan the whole collection.)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from contracts.envelope import CloudEvent
+from contracts.events import EnterpriseRegistered, VisitLogged
+
+VISITS = "visits"
+ENTERPRISES = "enterprises"
+
+
+def fact_key(township: str, *parts: str) -> str:
+    return ":".join((township, *parts))
+
+
+def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
+    data = event.data
+    if isinstance(data, VisitLogged):
+        return [(VISITS, _visit(event, data))]
+    if isinstance(data, EnterpriseRegistered):
+        return [(ENTERPRISES, _enterprise(event, data))]
+    return []
+
+
+def _visit(event: CloudEvent[Any], v: VisitLogged) -> dict[str, Any]:
+    # Dates are kept as YYYY-MM-DD strings: they sort as dates and carry no time zone to misread.
+    return {
+        "_id": fact_key(event.township, v.visit_id),
+        "township": event.township,
+        "visit_id": v.visit_id,
+        "enterprise_id": v.enterprise_id,
+        "visited_on": v.visited_on.isoformat(),
+        "channel": v.channel.value,
+        "kind": v.kind.value,
+        "visitors": [o.model_dump(mode="json") for o in v.visitors],
+        "services": [s.value for s in v.services],
+        "demands": len(v.demands),
+        "event_id": event.id,
+    }
+
+
+def _enterprise(event: CloudEvent[Any], e: EnterpriseRegistered) -> dict[str, Any]:
+    # Keyed by the registration date too: two registrations of one enterprise are both kept and the
+    # report takes the earliest, whichever arrived first.
+    return {
+        "_id": fact_key(event.township, e.enterprise_id, e.registered_on.isoformat()),
+        "township": event.township,
+        "enterprise_id": e.enterprise_id,
+        "name": e.name,
+        "category": e.category.value,
+        "registered_on": e.registered_on.isoformat(),
+        "event_id": event.id,
+    }

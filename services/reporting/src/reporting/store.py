@@ -1,0 +1,37 @@
+"""The projection store: inserts new facts in one unordered bulk insert per collection; duplicates are no-ops."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from reporting.facts import ENTERPRISES, VISITS
+
+DUPLICATE_KEY = 11000
+
+
+class Store:
+    def __init__(self, db: AsyncDatabase):
+        self.db = db
+
+    async def ensure_indexes(self) -> None:
+        await self.db[VISITS].create_index([("township", 1), ("visited_on", 1)])
+        await self.db[ENTERPRISES].create_index([("township", 1), ("registered_on", 1)])
+
+    async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
+        """Insert the facts not stored yet; return how many were new."""
+        by_collection: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for collection, doc in facts:
+            by_collection[collection].append(doc)
+        added = 0
+        for collection, docs in by_collection.items():
+            try:
+                added += len((await self.db[collection].insert_many(docs, ordered=False)).inserted_ids)
+            except BulkWriteError as exc:
+                others = [e for e in exc.details["writeErrors"] if e["code"] != DUPLICATE_KEY]
+                if others:
+                    raise
+                added += exc.details["nInserted"]
+        return added
