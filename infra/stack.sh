@@ -2,7 +2,8 @@
 # The local stack without Docker: Apache Kafka (KRaft, from Maven Central jars) and FerretDB (SQLite).
 #   infra/stack.sh install                      fetch the Kafka jars and build FerretDB (cached in .cache/infra)
 #   infra/stack.sh start STATE KAFKA_PORT MONGO_PORT   start both, wait until ready, create the topics
-#   infra/stack.sh stop STATE                   stop what STATE's pid files name, and nothing else
+#   infra/stack.sh services STATE KAFKA_PORT MONGO_PORT  start visits/issues/reporting (8001-8003), wait for /health
+#   infra/stack.sh stop STATE                   stop what STATE's pid files name (services first), nothing else
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
@@ -77,8 +78,32 @@ start() {
   log "ready: KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kport MONGODB_URI=mongodb://127.0.0.1:$mport/?directConnection=true"
 }
 
+services() {
+  local state=$1 kport=$2 mport=$3 svc port pidfile
+  mkdir -p "$state/services" "$state/logs"
+  for entry in visits:8001 issues:8002 reporting:8003; do
+    svc=${entry%%:*}; port=${entry##*:}; pidfile="$state/services/$svc.pid"
+    if alive "$pidfile"; then log "$svc already running (pid $(cat "$pidfile"))"; continue; fi
+    KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
+      PORT=$port "$PY" -m "$svc" >> "$state/logs/$svc.log" 2>&1 &
+    echo $! > "$pidfile"
+    log "$svc starting on http://127.0.0.1:$port (pid $!, log $state/logs/$svc.log)"
+  done
+  for entry in visits:8001 issues:8002 reporting:8003; do
+    svc=${entry%%:*}; port=${entry##*:}
+    for _ in $(seq 120); do
+      curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+      alive "$state/services/$svc.pid" || { log "$svc died:"; tail -n 30 "$state/logs/$svc.log" >&2; exit 1; }
+      sleep 0.5
+    done
+    curl -fsS "http://127.0.0.1:$port/health" >&2 || { log "$svc not healthy after 60 s"; exit 1; }
+    echo >&2
+  done
+}
+
 stop() {
   local state=$1 pidfile pid
+  [ -d "$state/services" ] && stop "$state/services"
   for pidfile in "$state"/*.pid; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
@@ -96,6 +121,7 @@ cmd=${1:-}; shift || true
 case "$cmd" in
   install) install ;;
   start) install; start "$@" ;;
+  services) services "$@" ;;
   stop) stop "$@" ;;
-  *) echo "usage: $0 install | start STATE KAFKA_PORT MONGO_PORT | stop STATE" >&2; exit 2 ;;
+  *) echo "usage: $0 install | start|services STATE KAFKA_PORT MONGO_PORT | stop STATE" >&2; exit 2 ;;
 esac

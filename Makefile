@@ -1,0 +1,27 @@
+# The two commands of the README: `make up` runs the system, `make test` runs the tests.
+SHELL := /bin/bash
+PY := .venv/bin/python
+DEV := .state/dev
+
+.PHONY: up down test install status
+
+up: install  ## Kafka + FerretDB + the three services on 8001/8002/8003 (state in .state/dev)
+	infra/stack.sh start $(DEV) 9092 27017
+	infra/stack.sh services $(DEV) 9092 27017
+
+down:  ## stop exactly what `make up` started, by pid
+	infra/stack.sh stop $(DEV)
+
+test: install  ## every test, on a private real Kafka + FerretDB
+	infra/test.sh
+
+install: .venv/.installed  ## Python packages, Kafka jars, FerretDB build (cached)
+	infra/stack.sh install
+
+.venv/.installed: requirements.txt contracts/pyproject.toml buildingblocks/pyproject.toml services/*/pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+status:  ## what runs, from the pid files
+	@for f in $(DEV)/*.pid $(DEV)/services/*.pid; do [ -f $$f ] && { p=$$(cat $$f); kill -0 $$p 2>/dev/null && echo "$$(basename $$f .pid): running (pid $$p)" || echo "$$(basename $$f .pid): not running"; }; done; true
