@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any, Generic, Literal, Optional, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from contracts.events import PAYLOADS, Payload
-from contracts.types import Id, TownshipId
+from contracts.types import Id, Timestamp, TownshipId
 
 CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 SUPPORTED_MAJORS = {1}
@@ -27,7 +27,7 @@ class CloudEvent(BaseModel, Generic[P]):
     type: str
     source: Id
     subject: Id
-    time: AwareDatetime
+    time: Timestamp
     datacontenttype: Literal["application/json"]
     dataschema: Optional[str] = None
     township: TownshipId
@@ -96,8 +96,10 @@ def describe(exc: ValidationError, prefix: str = "") -> str:
 def parse(raw: bytes | str) -> CloudEvent[Payload]:
     """Validate a Kafka message value; raise InvalidEvent naming what is wrong."""
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # Decode explicitly: json.loads(bytes) would also take UTF-16/32. A UTF-8 BOM is tolerated (RFC 8259 §8.1).
+        text = raw.decode("utf-8-sig") if isinstance(raw, (bytes, bytearray)) else raw
+        body = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # also too-deep nesting or an over-long integer
         raise InvalidEvent("not_json", f"the value is not UTF-8 JSON ({exc})") from None
     if not isinstance(body, dict):
         raise InvalidEvent("not_an_object", f"the value is JSON {type(body).__name__}, not an object")

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StrictBool, StringConstraints
 
 from contracts import uscc
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII)
 
 
 def _date_string(value: Any) -> Any:
@@ -21,6 +22,15 @@ def _date_string(value: Any) -> Any:
     return value
 
 
+def _rfc3339(value: Any) -> Any:
+    # Lax mode would also take 1700000000 or "1700000000" as a timestamp; the contract says RFC 3339 with offset.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-03-02T10:30:00+08:00")
+    return value
+
+
 def _uscc(value: str) -> str:
     try:
         return uscc.validate(value)
@@ -29,6 +39,7 @@ def _uscc(value: str) -> str:
 
 
 LocalDate = Annotated[date, BeforeValidator(_date_string)]
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
 USCC = Annotated[
     str,
     StringConstraints(strict=True),
