@@ -19,7 +19,7 @@ from contracts.enums import (
     Service,
     VisitKind,
 )
-from contracts.types import USCC, Flag, Id, LocalDate, Name, Text
+from contracts.types import USCC, Flag, Id, LocalDate, Name, OptionalName, Text
 
 
 class Payload(BaseModel):
@@ -54,7 +54,7 @@ class EnterpriseRegistered(Payload):
     name: Name
     category: EnterpriseCategory
     registered_on: LocalDate
-    park: Optional[Name] = None
+    park: OptionalName = None
     assigned_officials: list[Official] = Field(default_factory=list)
 
 
@@ -81,7 +81,7 @@ class IssueRaised(Payload):
     visit_id: Optional[Id] = None
     category: IssueCategory
     description: Text
-    responsible_unit: Optional[Name] = None
+    responsible_unit: OptionalName = None
     raised_on: LocalDate
     deadline: LocalDate
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StrictBool, StringConstraints
 
@@ -50,8 +50,17 @@ USCC = Annotated[
     ),
 ]
 Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
-Text = Annotated[str, StringConstraints(strict=True, max_length=4000)]
+# Generous: a hotline description can be long, and a long text is no reason to dead-letter a demand.
+Text = Annotated[str, StringConstraints(strict=True, max_length=20000)]
 Flag = StrictBool
 TOWNSHIP_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 TownshipId = Annotated[str, StringConstraints(strict=True, pattern=TOWNSHIP_PATTERN)]
 Name = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=200)]
+
+
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+# A nullable name that other systems send as "" means "none", not an error.
+OptionalName = Annotated[Optional[Name], BeforeValidator(_blank_to_none)]

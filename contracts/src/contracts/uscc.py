@@ -11,7 +11,8 @@ class USCCError(ValueError):
 
 
 def normalise(code: str) -> str:
-    return code.replace(" ", "").replace("-", "").upper()
+    # Codes are copied from certificates and spreadsheets: drop any whitespace (full-width too) and hyphens.
+    return "".join(ch for ch in code if not ch.isspace() and ch not in "-‐‑–—").upper()
 
 
 def check_character(first17: str) -> str:

@@ -1,0 +1,181 @@
+"""Checked-in JSON Schemas: in step with the models, valid for the samples, and naming exactly CONTRACTS.md's fields."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from contracts import schema
+from contracts.events import PAYLOADS
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT / "contracts" / "schemas"
+SAMPLES = ROOT / "contracts" / "samples"
+
+# CONTRACTS.md §1, "Payloads (`data`)", written out by hand.
+CONTRACT_FIELDS = {
+    "EnterpriseRegistered": {"enterprise_id", "name", "category", "registered_on", "park", "assigned_officials"},
+    "VisitLogged": {
+        "visit_id", "enterprise_id", "visited_on", "channel", "kind", "visitors", "services", "summary", "demands",
+    },
+    "IssueRaised": {
+        "issue_id", "enterprise_id", "source", "visit_id", "category", "description", "responsible_unit",
+        "raised_on", "deadline",
+    },
+    "IssueClosed": {
+        "issue_id", "enterprise_id", "category", "raised_on", "deadline", "closed_on", "outcome", "resolution",
+        "satisfaction",
+    },
+    "DemandReported": {"external_id", "enterprise_id", "category", "description", "reported_on", "source"},
+}
+OFFICIAL_FIELDS = {"official_id", "name", "rank"}
+DEMAND_FIELDS = {"demand_id", "category", "description", "resolved_on_spot"}
+NULLABLE = {
+    "EnterpriseRegistered": {"park"},
+    "VisitLogged": set(),
+    "IssueRaised": {"visit_id", "responsible_unit"},
+    "IssueClosed": {"satisfaction"},
+    "DemandReported": set(),
+}
+ENVELOPE_REQUIRED = {"specversion", "id", "type", "source", "subject", "time", "datacontenttype", "township", "data"}
+# CONTRACTS.md §1, "Enumerations" (the schema's $defs name them after the Python enums).
+ENUMS = {
+    "EnterpriseCategory": {"industry", "construction", "trade", "services", "real_estate", "project", "other"},
+    "Rank": {"county", "township", "cadre", "other"},
+    "Channel": {"in_person", "phone", "remote"},
+    "VisitKind": {"routine", "visit_day", "walkthrough", "joint"},
+    "Service": {"policy", "warmth", "vitality", "confidence"},
+    "IssueCategory": {"labour", "financing", "land", "approval", "market", "infrastructure", "policy", "other"},
+    "IssueSource": {"visit", "hotline", "platform", "leader", "other"},
+    "Outcome": {"resolved", "explained", "not_in_scope", "duplicate"},
+    "Satisfaction": {"very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"},
+}
+TYPES = sorted(CONTRACT_FIELDS)
+
+
+def checked_in(event_type: str) -> dict:
+    return json.loads((SCHEMAS / f"{event_type}.v1.schema.json").read_text(encoding="utf-8"))
+
+
+def sample(event_type: str) -> dict:
+    return json.loads((SAMPLES / f"{event_type}.v1.json").read_text(encoding="utf-8"))
+
+
+def validator(event_type: str) -> jsonschema.protocols.Validator:
+    document = checked_in(event_type)
+    cls = jsonschema.validators.validator_for(document, default=jsonschema.Draft202012Validator)
+    cls.check_schema(document)
+    return cls(document, format_checker=cls.FORMAT_CHECKER)
+
+
+def test_the_five_contract_types_are_the_payloads():
+    assert set(PAYLOADS) == set(CONTRACT_FIELDS)
+
+
+@pytest.mark.parametrize("event_type", sorted(PAYLOADS))
+def test_checked_in_schema_matches_the_models(event_type):
+    path = SCHEMAS / f"{event_type}.v1.schema.json"
+    assert path == schema.path_of(event_type)
+    assert path.read_text(encoding="utf-8") == schema.rendered(event_type), (
+        f"{path.name} is out of date with the models: run `python -m contracts.schema` and review the diff"
+    )
+
+
+def test_exactly_five_schema_files():
+    assert sorted(p.name for p in SCHEMAS.glob("*.json")) == sorted(f"{t}.v1.schema.json" for t in TYPES)
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_schema_identity(event_type):
+    document = checked_in(event_type)
+    assert document["$id"] == f"urn:township-events:{event_type}:1"
+    assert document["properties"]["type"]["const"] == event_type
+    assert set(document["required"]) == ENVELOPE_REQUIRED
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_sample_validates_against_its_schema(event_type):
+    errors = list(validator(event_type).iter_errors(sample(event_type)))
+    assert errors == [], [e.message for e in errors]
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+@pytest.mark.parametrize("garbage", ["garbage", 42, None, [], {"garbage": True}])
+def test_garbage_data_fails_the_schema(event_type, garbage):
+    body = sample(event_type)
+    body["data"] = garbage
+    assert not validator(event_type).is_valid(body)
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_sample_of_another_type_fails_the_schema(event_type):
+    other = TYPES[(TYPES.index(event_type) + 1) % len(TYPES)]
+    assert not validator(event_type).is_valid(sample(other))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"township": "Dacheng"},
+        {"specversion": "0.3"},
+        {"datacontenttype": "text/plain"},
+    ],
+)
+def test_bad_envelope_fails_the_schema(change):
+    body = sample("VisitLogged")
+    body.update(change)
+    assert not validator("VisitLogged").is_valid(body)
+
+
+def test_bad_data_values_fail_the_schema():
+    v = validator("VisitLogged")
+    for change in ({"visitors": []}, {"channel": "fax"}, {"visited_on": "2026-1-5"}, {"enterprise_id": "91330782MA2ABCD1IA"}):
+        body = sample("VisitLogged")
+        body["data"].update(change)
+        assert not v.is_valid(body), change
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_data_fields_are_exactly_the_contract_fields(event_type):
+    data = checked_in(event_type)["$defs"][event_type]["properties"]
+    assert set(data) == CONTRACT_FIELDS[event_type]
+
+
+def test_official_and_demand_fields():
+    defs = checked_in("VisitLogged")["$defs"]
+    assert set(defs["Official"]["properties"]) == OFFICIAL_FIELDS
+    assert set(defs["Demand"]["properties"]) == DEMAND_FIELDS
+    assert set(checked_in("EnterpriseRegistered")["$defs"]["Official"]["properties"]) == OFFICIAL_FIELDS
+
+
+@pytest.mark.parametrize("event_type", TYPES)
+def test_nullable_fields_are_optional_and_allow_null(event_type):
+    document = checked_in(event_type)
+    data = document["$defs"][event_type]
+    for field in NULLABLE[event_type]:
+        assert field not in data["required"]
+        assert {"type": "null"} in data["properties"][field]["anyOf"], field
+    for field in CONTRACT_FIELDS[event_type] - NULLABLE[event_type]:
+        assert "anyOf" not in data["properties"][field], f"{field} is not nullable in CONTRACTS.md"
+
+
+def test_enumerations_are_the_contract_values():
+    seen = {}
+    for event_type in TYPES:
+        for name, definition in checked_in(event_type)["$defs"].items():
+            if "enum" in definition:
+                seen[name] = set(definition["enum"])
+    assert seen == ENUMS
+
+
+def test_uscc_pattern_is_the_31_symbol_alphabet():
+    pattern = checked_in("VisitLogged")["$defs"]["VisitLogged"]["properties"]["enterprise_id"]["pattern"]
+    for code in ("91110000600037341L", "121200004013590816", "91330782MA2ABCD13A", "Y1330782MA2ABCD13A"):
+        assert re.search(pattern, code), code
+    for letter in "IOZSV":
+        assert not re.search(pattern, "91330782M" + letter + "2ABCD13A"), letter
+    assert not re.search(pattern, "91A30782MA2ABCD13A")  # positions 3-8 are digits
+    assert not re.search(pattern, "91330782ma2abcd13a")  # the wire form is upper case
