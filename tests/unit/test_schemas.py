@@ -8,7 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from contracts import schema
+from contracts import parse, schema
+from contracts.envelope import to_json
 from contracts.events import PAYLOADS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,8 +141,17 @@ def test_bad_data_values_fail_the_schema():
 
 @pytest.mark.parametrize("event_type", TYPES)
 def test_data_fields_are_exactly_the_contract_fields(event_type):
-    data = checked_in(event_type)["$defs"][event_type]["properties"]
-    assert set(data) == CONTRACT_FIELDS[event_type]
+    schema = checked_in(event_type)["$defs"][event_type]
+    extensions = set(PAYLOADS[event_type].extensions)  # optional additions beyond v1, documented on the model
+    assert set(schema["properties"]) == CONTRACT_FIELDS[event_type] | extensions
+    assert not extensions & set(schema.get("required", []))
+
+
+def test_an_absent_extension_is_left_out_of_the_published_data():
+    sample = parse((SAMPLES / "VisitLogged.v1.json").read_bytes())
+    assert set(to_json(sample)["data"]) == CONTRACT_FIELDS["VisitLogged"]
+    overridden = sample.model_copy(update={"data": sample.data.model_copy(update={"override_reason": "企业求助"})})
+    assert to_json(overridden)["data"]["override_reason"] == "企业求助"
 
 
 def test_official_and_demand_fields():

@@ -18,6 +18,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from buildingblocks import mongo
+from buildingblocks.auth import TokenStore
 from buildingblocks.consumer import BatchConsumer
 from buildingblocks.kafka import make_broker
 from buildingblocks.settings import Settings
@@ -35,6 +36,7 @@ class Service:
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     consumers: list[BatchConsumer] = field(default_factory=list)
+    relays: list = field(default_factory=list)  # outbox relays, shown on /health
 
     @classmethod
     def create(cls, settings: Settings) -> "Service":
@@ -85,6 +87,7 @@ class Service:
                 await self.client.close()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)
+        app.state.tokens = TokenStore.from_env()
 
         @app.get("/health", tags=["ops"], summary="Liveness and dependency check (no auth)")
         async def health() -> JSONResponse:
@@ -93,6 +96,8 @@ class Service:
             body = {"status": "ok" if ok else "degraded", "service": title, "checks": results}
             if self.consumers:
                 body["consumed"] = [c.stats for c in self.consumers]
+            if self.relays:
+                body["outbox"] = [r.stats for r in self.relays]
             return JSONResponse(
                 body,
                 status_code=200 if ok else 503,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 from contracts.enums import (
     Channel,
@@ -27,6 +27,16 @@ class Payload(BaseModel):
     # The CloudEvents `type` and which payload field is the event's `subject`.
     event_type: ClassVar[str]
     subject_field: ClassVar[str]
+    # Optional fields added beyond contract v1: left out of `data` when absent, so v1 readers see v1 exactly.
+    extensions: ClassVar[tuple[str, ...]] = ()
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_extensions(self, handler):
+        data = handler(self)
+        for name in self.extensions:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
     def subject(self) -> str:
         return getattr(self, self.subject_field)
@@ -61,6 +71,7 @@ class EnterpriseRegistered(Payload):
 class VisitLogged(Payload):
     event_type: ClassVar[str] = "VisitLogged"
     subject_field: ClassVar[str] = "visit_id"
+    extensions: ClassVar[tuple[str, ...]] = ("override_reason",)
     visit_id: Id
     enterprise_id: USCC
     visited_on: LocalDate
@@ -70,6 +81,8 @@ class VisitLogged(Payload):
     services: list[Service] = Field(default_factory=list)
     summary: Text = ""
     demands: list[Demand] = Field(default_factory=list)
+    # Beyond contract v1 (additive, optional): why the disturbance guard was overridden, if it was.
+    override_reason: Optional[Text] = None
 
 
 class IssueRaised(Payload):

@@ -1,0 +1,140 @@
+"""HTTP entrypoint: translates requests into handler calls and refusals into status codes. Nothing else."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from buildingblocks.auth import Principal, Role, township_access
+from contracts.types import LocalDate
+from visits import handlers
+from visits.domain import today
+from visits.errors import Conflict, Invalid, NotFound
+from visits.repository import Repository
+from visits.requests import AssignmentEnd, AssignmentIn, EnterpriseIn, OfficialIn, TownshipSettingsIn, VisitIn
+
+BASE = "/api/v1/townships/{township}"
+router = APIRouter(prefix=BASE)
+Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
+Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
+Admin = Annotated[Principal, Depends(township_access(Role.admin))]
+IdempotencyKey = Annotated[
+    Optional[str],
+    Header(alias="Idempotency-Key", max_length=200, description="a retry with the same key returns the first result"),
+]
+On = Annotated[Optional[LocalDate], Query(description="the date to look at (default: today, China time)")]
+
+
+def repo(request: Request) -> Repository:
+    return request.app.state.repository
+
+
+Repo = Annotated[Repository, Depends(repo)]
+
+
+@router.post("/officials", status_code=201, tags=["officials"])
+async def register_official(township: str, body: OfficialIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
+    return await handlers.register_official(repo, township, body, key)
+
+
+@router.get("/officials", tags=["officials"])
+async def list_officials(township: str, _: Viewer, repo: Repo):
+    return await repo.list_officials(township)
+
+
+@router.post("/enterprises", status_code=201, tags=["enterprises"])
+async def register_enterprise(township: str, body: EnterpriseIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
+    return await handlers.register_enterprise(repo, township, body, key)
+
+
+@router.get("/enterprises", tags=["enterprises"], summary="The township's enterprises with their last visit")
+async def list_enterprises(township: str, _: Viewer, repo: Repo, on: On = None):
+    return await handlers.enterprises(repo, township, on or today())
+
+
+@router.post("/enterprises/import", tags=["enterprises"], summary="Register the enterprises of a CSV or XLSX export")
+async def import_enterprises(
+    township: str,
+    _: Clerk,
+    repo: Repo,
+    file: Annotated[UploadFile, File(description="the platform's export, .csv or .xlsx")],
+    good_rows_only: Annotated[bool, Query(description="import the good rows even if some rows are bad")] = False,
+):
+    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", await file.read(), good_rows_only)
+    return JSONResponse(report, status_code=200 if ok else 422)
+
+
+@router.get("/enterprises/{enterprise_id}", tags=["enterprises"])
+async def get_enterprise(township: str, enterprise_id: str, _: Viewer, repo: Repo, on: On = None):
+    doc = await repo.enterprise(township, enterprise_id.upper())
+    if doc is None:
+        raise NotFound("enterprise", [enterprise_id])
+    return handlers.enterprise_view(doc, on or today())
+
+
+@router.post("/enterprises/{enterprise_id}/assignments", status_code=201, tags=["assignments (包抓)"])
+async def assign(township: str, enterprise_id: str, body: AssignmentIn, _: Clerk, repo: Repo):
+    return await handlers.assign(repo, township, enterprise_id.upper(), body)
+
+
+@router.post("/enterprises/{enterprise_id}/assignments/{official_id}/end", tags=["assignments (包抓)"])
+async def end_assignment(township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, _: Clerk, repo: Repo):
+    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end)
+
+
+@router.post("/visits", status_code=201, tags=["visits"])
+async def log_visit(township: str, body: VisitIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
+    return await handlers.log_visit(repo, township, body, key)
+
+
+@router.get("/visits", tags=["visits"])
+async def list_visits(
+    township: str,
+    _: Viewer,
+    repo: Repo,
+    enterprise_id: Optional[str] = None,
+    start: Annotated[Optional[LocalDate], Query(alias="from")] = None,
+    end: Annotated[Optional[LocalDate], Query(alias="to")] = None,
+):
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return await repo.visits(township, enterprise_id.upper() if enterprise_id else None, iso(start), iso(end))
+
+
+@router.get("/visits/{visit_id}", tags=["visits"])
+async def get_visit(township: str, visit_id: str, _: Viewer, repo: Repo):
+    doc = await repo.visit(township, visit_id)
+    if doc is None:
+        raise NotFound("visit", [visit_id])
+    return handlers.view(doc)
+
+
+@router.get("/visit-guard", tags=["visits"], summary="Before going: when each enterprise was last visited, and whether a routine visit would be refused")
+async def visit_guard(township: str, _: Viewer, repo: Repo, on: On = None):
+    return await handlers.visit_guard(repo, township, on or today())
+
+
+@router.get("/settings", tags=["township"])
+async def get_settings(township: str, _: Viewer, repo: Repo):
+    return {"quiet_period_days": await repo.quiet_days(township)}
+
+
+@router.put("/settings", tags=["township"])
+async def put_settings(township: str, body: TownshipSettingsIn, _: Admin, repo: Repo):
+    await repo.set_quiet_days(township, body.quiet_period_days)
+    return {"quiet_period_days": body.quiet_period_days}
+
+
+def install_error_handlers(app) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(_request, exc: NotFound):
+        return JSONResponse({"detail": str(exc), "unknown": {exc.what: exc.ids}}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_request, exc: Conflict):
+        return JSONResponse({"detail": str(exc), **exc.detail}, status_code=409)
+
+    @app.exception_handler(Invalid)
+    async def invalid(_request, exc: Invalid):
+        return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]}, status_code=422)

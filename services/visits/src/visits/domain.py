@@ -1,0 +1,69 @@
+"""The visits domain, pure: who is assigned (包抓) when, and whether a visit would disturb an enterprise again too soon."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Iterable, Optional
+
+from contracts.envelope import CHINA
+
+DEFAULT_QUIET_DAYS = 14
+
+
+def today() -> date:
+    """Dates in this system are China Standard Time dates."""
+    return datetime.now(CHINA).date()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    official_id: str
+    start: date
+    end: Optional[date] = None  # inclusive; None while the official is still assigned
+
+    def active_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+def assigned_on(assignments: Iterable[Assignment], day: date) -> list[str]:
+    return [a.official_id for a in assignments if a.active_on(day)]
+
+
+@dataclass(frozen=True)
+class PastVisit:
+    visit_id: str
+    visited_on: date
+    lead: str  # the lead visitor's name, as a clerk would say it
+
+
+@dataclass(frozen=True)
+class GuardDecision:
+    refused: bool
+    nearest: Optional[PastVisit]
+    quiet_until: Optional[date]  # the first day a routine visit is allowed again after `nearest`
+    reason: str = ""
+
+
+def disturbance_guard(
+    past: Iterable[PastVisit],
+    visited_on: date,
+    quiet_days: int,
+    *,
+    joint: bool = False,
+    override_reason: Optional[str] = None,
+) -> GuardDecision:
+    """Refuse a visit within `quiet_days` of another visit to the same enterprise (before or after it:
+    visits are often logged late), unless it is a joint visit or carries an override reason."""
+    close = [p for p in past if abs((p.visited_on - visited_on).days) < quiet_days]
+    nearest = max(close, key=lambda p: p.visited_on) if close else None
+    if nearest is None:
+        return GuardDecision(False, None, None)
+    quiet_until = nearest.visited_on + timedelta(days=quiet_days)
+    if joint or (override_reason and override_reason.strip()):
+        return GuardDecision(False, nearest, quiet_until)
+    reason = (
+        f"the enterprise was visited on {nearest.visited_on.isoformat()} by {nearest.lead} (visit {nearest.visit_id}); "
+        f"the quiet period is {quiet_days} days, so the next routine visit is allowed from {quiet_until.isoformat()}. "
+        "Join that visit's officials in a joint visit, or give an override_reason."
+    )
+    return GuardDecision(True, nearest, quiet_until, reason)

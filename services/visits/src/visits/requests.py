@@ -1,0 +1,105 @@
+"""HTTP request bodies. Unknown fields are refused so a typo never passes silently."""
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from typing_extensions import Annotated
+
+from contracts.enums import Channel, EnterpriseCategory, IssueCategory, Rank, Service, VisitKind
+from contracts.types import USCC, Flag, Id, LocalDate, Name, OptionalName, Text
+from visits.domain import today
+
+Description = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OfficialIn(Body):
+    official_id: Id
+    name: Name
+    rank: Rank
+    unit: OptionalName = None
+
+
+class EnterpriseIn(Body):
+    enterprise_id: USCC
+    name: Name
+    category: EnterpriseCategory
+    registered_on: Optional[LocalDate] = Field(None, description="defaults to today (China time)")
+    park: OptionalName = None
+    assigned_official_ids: list[Id] = Field(default_factory=list)
+
+    @field_validator("assigned_official_ids")
+    @classmethod
+    def distinct(cls, ids: list[str]) -> list[str]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("an official is listed twice")
+        return ids
+
+
+class DemandIn(Body):
+    category: IssueCategory
+    description: Description
+    resolved_on_spot: Flag = False
+
+
+class VisitIn(Body):
+    enterprise_id: USCC
+    visited_on: LocalDate
+    visitor_ids: list[Id] = Field(min_length=1, description="the first is the lead")
+    channel: Channel
+    kind: VisitKind
+    services: list[Service] = Field(default_factory=list)
+    summary: Text = ""
+    demands: list[DemandIn] = Field(default_factory=list)
+    override_reason: Optional[Text] = Field(None, description="lets a visit through the disturbance guard; recorded and published")
+
+    @field_validator("visited_on")
+    @classmethod
+    def not_in_future(cls, day):
+        if day > today():
+            raise ValueError(f"a visit cannot be in the future (today is {today().isoformat()})")
+        return day
+
+    @field_validator("visitor_ids")
+    @classmethod
+    def distinct_visitors(cls, ids: list[str]) -> list[str]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("an official is listed twice")
+        return ids
+
+    @field_validator("services")
+    @classmethod
+    def distinct_services(cls, services: list[Service]) -> list[Service]:
+        if len(set(services)) != len(services):
+            raise ValueError("a service is listed twice")
+        return services
+
+    @model_validator(mode="after")
+    def joint_has_company(self) -> "VisitIn":
+        if self.kind is VisitKind.joint and len(self.visitor_ids) < 2:
+            raise ValueError("visitor_ids: a joint visit needs at least two officials")
+        return self
+
+
+class AssignmentIn(Body):
+    official_id: Id
+    start: Optional[LocalDate] = Field(None, description="defaults to today")
+    end: Optional[LocalDate] = None
+
+    @model_validator(mode="after")
+    def ordered(self) -> "AssignmentIn":
+        if self.start and self.end and self.end < self.start:
+            raise ValueError("end: the assignment ends before it starts")
+        return self
+
+
+class AssignmentEnd(Body):
+    end: LocalDate
+
+
+class TownshipSettingsIn(Body):
+    quiet_period_days: int = Field(ge=0, le=365, description="days between two routine visits to one enterprise")

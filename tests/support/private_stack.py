@@ -1,0 +1,73 @@
+"""A Kafka + FerretDB of a test's own, for tests that stop and restart the servers themselves."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_pair() -> int:
+    """A port p with p+1 free too (Kafka's controller listens on p+1)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            p = s.getsockname()[1]
+        if p < 65000:
+            with socket.socket() as s2:
+                try:
+                    s2.bind(("127.0.0.1", p + 1))
+                    return p
+                except OSError:
+                    continue
+    raise RuntimeError("no free port pair")
+
+
+class PrivateStack:
+    def __init__(self):
+        self.state = ROOT / ".state" / f"private-{uuid.uuid4().hex[:8]}"
+        self.kafka_port = _free_pair()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.mongo_port = s.getsockname()[1]
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongo_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+
+    def env(self) -> dict[str, str]:
+        return {"KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "MONGODB_URI": self.mongo_uri}
+
+    def start(self) -> "PrivateStack":
+        """Start whatever of the two is not running (so it also restarts a stopped Kafka)."""
+        subprocess.run(
+            [ROOT / "infra" / "stack.sh", "start", str(self.state), str(self.kafka_port), str(self.mongo_port)],
+            check=True, capture_output=True, timeout=180,
+        )
+        return self
+
+    def stop_kafka(self) -> None:
+        pid = int((self.state / "kafka.pid").read_text())
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        os.kill(pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        subprocess.run([ROOT / "infra" / "stack.sh", "stop", str(self.state)], capture_output=True, timeout=120)
+        shutil.rmtree(self.state, ignore_errors=True)
