@@ -3,10 +3,9 @@ active relay per name, and nothing lost while Kafka is away."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
-import socket
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -15,13 +14,15 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient
 
 from buildingblocks.kafka import make_broker
-from buildingblocks.outbox import Relay, entry
+from buildingblocks.outbox import Relay, attach, entry
+from buildingblocks.service import Service
 from buildingblocks.settings import Settings
 from contracts.envelope import CONTENT_TYPE, encode, new_event
 from contracts.events import VisitLogged
 from contracts.topics import VISITS
 from tests.support.events import uscc
 from tests.support.kafka import read_all
+from tests.support.private_stack import PrivateStack
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = json.loads((ROOT / "contracts" / "samples" / "VisitLogged.v1.json").read_text())["data"]
@@ -29,7 +30,8 @@ SAMPLE = json.loads((ROOT / "contracts" / "samples" / "VisitLogged.v1.json").rea
 
 def visit(township: str, enterprise_id: str):
     visit_id = f"v-{uuid.uuid4().hex[:10]}"
-    payload = VisitLogged.model_validate({**SAMPLE, "visit_id": visit_id, "enterprise_id": enterprise_id, "demands": []})
+    data = {**SAMPLE, "visit_id": visit_id, "enterprise_id": enterprise_id, "demands": []}
+    payload = VisitLogged.model_validate(data)
     return new_event(payload, township=township, source=f"/townships/{township}/visits")
 
 
@@ -96,7 +98,8 @@ async def test_entries_go_out_as_the_exact_bytes_keyed_by_enterprise_then_leave_
     await db.visits.insert_one({"_id": "v1", "township": township, "version": 1, "outbox": [entry(first, VISITS)]})
     # A change and its event in one update: the state and the outbox move together.
     await db.visits.update_one(
-        {"_id": "v1", "version": 1}, {"$set": {"summary": "changed"}, "$inc": {"version": 1}, "$push": {"outbox": entry(second, VISITS)}}
+        {"_id": "v1", "version": 1},
+        {"$set": {"summary": "changed"}, "$inc": {"version": 1}, "$push": {"outbox": entry(second, VISITS)}},
     )
     relay = Relay(broker, db, ["visits"], relay_name())
 
@@ -168,7 +171,9 @@ async def test_a_relay_killed_between_publish_and_removal_leaves_the_entry_for_t
     assert await outbox_of(db, "visits", "v1") == []
 
 
-async def test_only_the_lease_holder_publishes_until_its_lease_expires(db, broker, kafka_bootstrap, township, enterprise):
+async def test_only_the_lease_holder_publishes_until_its_lease_expires(
+    db, broker, kafka_bootstrap, township, enterprise
+):
     name = relay_name()
     first = Relay(broker, db, ["visits"], name, lease_s=1.0)
     second = Relay(broker, db, ["visits"], name, lease_s=1.0)
@@ -250,66 +255,87 @@ async def test_with_an_unreachable_broker_nothing_is_removed_and_a_working_one_s
     assert await outbox_of(db, "visits", "v1") == []
 
 
-# --- Kafka going away under a running relay: a private Kafka of this test, stopped and started again -----------
-
-
-def _free_kafka_ports() -> tuple[int, int]:
-    """A Kafka port whose successor (the controller) is free too, and a port for the stack's FerretDB."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            kport = s.getsockname()[1]
-        try:
-            with socket.socket() as c, socket.socket() as m:
-                c.bind(("127.0.0.1", kport + 1))
-                m.bind(("127.0.0.1", 0))
-                return kport, m.getsockname()[1]
-        except OSError:
-            continue
-    raise RuntimeError("no free ports")
-
-
-def _stack(*args: str) -> None:
-    subprocess.run([str(ROOT / "infra" / "stack.sh"), *args], check=True, capture_output=True, timeout=120)
-
-
-@pytest.mark.slow
-async def test_a_running_relay_waits_out_a_kafka_outage_and_sends_each_entry_once(db, tmp_path, township, enterprise):
-    state = str(tmp_path / "kafka")
-    kport, mport = _free_kafka_ports()
-    await asyncio.to_thread(_stack, "start", state, str(kport), str(mport))
-    bootstrap = f"127.0.0.1:{kport}"
-    private = new_broker(bootstrap)
-    relay = Relay(private, db, ["visits"], relay_name(), lease_s=4.0, publish_timeout_s=1.0)
+async def test_a_relay_outlives_an_unreachable_database(broker):
+    client = AsyncMongoClient("mongodb://127.0.0.1:1/?directConnection=true", serverSelectionTimeoutMS=100)
+    relay = Relay(broker, client["nowhere"], ["visits"], relay_name(), backoff_s=0.05)
     try:
-        await private.start()
         await relay.start()
-        before = visit(township, enterprise)
-        await db.visits.insert_one({"_id": "v0", "outbox": [entry(before, VISITS)]})
-        await eventually(lambda: _empty(db, "v0"), what="the first entry published")
-
-        await asyncio.to_thread(_stack, "stop", state)
-        during = [visit(township, enterprise) for _ in range(3)]
-        await db.visits.insert_one({"_id": "v1", "outbox": [entry(e, VISITS) for e in during]})
 
         async def failing():
             return relay.stats["errors"] >= 3
 
-        await eventually(failing, timeout_s=30, what="three failed passes")
-        assert "PublishTimeout" in relay.stats["last_error"]
-        assert [e["id"] for e in await outbox_of(db, "visits", "v1")] == [e.id for e in during]
-
-        await asyncio.to_thread(_stack, "start", state, str(kport), str(mport))
-        await eventually(lambda: _empty(db, "v1"), timeout_s=60, what="the entries published after the outage")
+        await eventually(failing, what="three failed passes")
+        assert relay._task is not None and not relay._task.done()
+        assert "ServerSelectionTimeoutError" in relay.stats["last_error"]
     finally:
-        await relay.stop()
-        await private.stop()
+        await relay.stop()  # the lease cannot be released either: logged, not raised
+        await client.close()
+
+
+async def test_attach_runs_the_relay_with_a_services_start_and_stop(mongo_uri, kafka_bootstrap, township, enterprise):
+    settings = Settings(service=relay_name(), kafka_bootstrap_servers=kafka_bootstrap, mongodb_uri=mongo_uri,
+                        mongodb_db=f"it_{uuid.uuid4().hex[:12]}", port=1)
+    service = Service.create(settings)
+    relay = attach(service, ["visits"], idle_s=0.05)
+    event = visit(township, enterprise)
     try:
+        for hook in service.on_start:  # as the lifespan does: hooks first, then the broker
+            await hook(service)
+        await service.start_broker()
+        await service.db.visits.insert_one({"_id": "v1", "outbox": [entry(event, VISITS)]})
+        await eventually(lambda: _empty(service.db, "v1"), what="the entry published")
+        for hook in service.on_stop:
+            await hook(service)
+        assert relay._task is None
+        assert await service.db.leases.count_documents({}) == 0  # released on stop
+    finally:
+        await service.broker.stop()
+        await service.client.drop_database(settings.mongodb_db)
+        await service.client.close()
+    assert [r.value for r in await records(kafka_bootstrap, [event.id])] == [encode(event)]
+
+
+# --- Kafka going away under a running relay: a private Kafka of this test, stopped and started again -----------
+
+
+@pytest.mark.slow
+async def test_a_running_relay_waits_out_a_kafka_outage_and_sends_each_entry_once(db, township, enterprise):
+    stack = PrivateStack()
+    bootstrap = stack.bootstrap
+    try:
+        await asyncio.to_thread(stack.start)
+        private = new_broker(bootstrap)
+        relay = Relay(private, db, ["visits"], relay_name(), lease_s=4.0, publish_timeout_s=1.0)
+        before = visit(township, enterprise)
+        during = [visit(township, enterprise) for _ in range(3)]
+        try:
+            await private.start()
+            await relay.start()
+            await db.visits.insert_one({"_id": "v0", "outbox": [entry(before, VISITS)]})
+            await eventually(lambda: _empty(db, "v0"), what="the first entry published")
+
+            await asyncio.to_thread(stack.stop_kafka)
+            await db.visits.insert_one({"_id": "v1", "outbox": [entry(e, VISITS) for e in during]})
+
+            async def failing():
+                return relay.stats["errors"] >= 3
+
+            await eventually(failing, timeout_s=30, what="three failed passes")
+            assert "PublishTimeout" in relay.stats["last_error"]
+            assert [e["id"] for e in await outbox_of(db, "visits", "v1")] == [e.id for e in during]
+
+            await asyncio.to_thread(stack.start)
+            await eventually(lambda: _empty(db, "v1"), timeout_s=60, what="the entries published after the outage")
+        finally:
+            await relay.stop()
+            # With Kafka still down a queued idempotent send never expires, and stop() would flush forever.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(private.stop(), 30)
         out = await records(bootstrap, [e.id for e in [before, *during]])
         # The timed-out send was awaited again, not repeated: one record per event, in order.
         assert [ce_id(r) for r in out] == [e.id for e in [before, *during]]
     finally:
-        await asyncio.to_thread(_stack, "stop", state)
+        await asyncio.to_thread(stack.stop)  # only the pids of its own state dir
 
 
 async def _empty(db, doc_id) -> bool:

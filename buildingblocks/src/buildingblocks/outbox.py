@@ -72,7 +72,10 @@ class Pending:
 
 
 class Relay:
-    """Publishes the outbox entries of `collections`; only the holder of the lease `relay:<name>` does."""
+    """Publishes the outbox entries of `collections`; only the holder of the lease `relay:<name>` does.
+
+    `stats` (published, errors, last_error, leader) is meant for /health.
+    """
 
     def __init__(
         self,
@@ -118,6 +121,9 @@ class Relay:
             held = True
         except DuplicateKeyError:
             held = False
+        except Exception:  # the database is away: we cannot know, so we must not publish
+            self.stats["leader"], self._lease_started = False, float("-inf")
+            raise
         if held != self.stats["leader"]:
             log.info("relay %s %s the lease (%s)", self.name, "took" if held else "lost", self.holder)
         self.stats["leader"] = held

@@ -37,6 +37,7 @@ class Service:
     on_stop: list[Hook] = field(default_factory=list)
     consumers: list[BatchConsumer] = field(default_factory=list)
     relays: list = field(default_factory=list)  # outbox relays, shown on /health
+    settings_stop_timeout_s: float = 10.0
 
     @classmethod
     def create(cls, settings: Settings) -> "Service":
@@ -83,7 +84,12 @@ class Service:
             finally:
                 for hook in self.on_stop:
                     await hook(self)
-                await self.broker.stop()
+                try:
+                    # An idempotent producer never gives up on a queued send: with Kafka down, stop() would hang.
+                    await asyncio.wait_for(self.broker.stop(), timeout=self.settings_stop_timeout_s)
+                except asyncio.TimeoutError:
+                    log.warning("Kafka did not take the last sends within %.0f s; stopping anyway (the outbox keeps them)",
+                                self.settings_stop_timeout_s)
                 await self.client.close()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)
