@@ -24,6 +24,7 @@ from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from buildingblocks import locks
 from contracts.envelope import CloudEvent, encode, headers_for
 from contracts.topics import key_for
 
@@ -170,7 +171,8 @@ class Relay:
         future.result()  # raises the send's error, if any
 
     async def remove(self, collection: str, doc_id: Any, e: dict[str, Any]) -> None:
-        result = await self.db[collection].update_one({"_id": doc_id}, {"$pull": {FIELD: e}})
+        async with locks.document(collection, doc_id):  # FerretDB: never alongside a handler's write
+            result = await self.db[collection].update_one({"_id": doc_id}, {"$pull": {FIELD: e}})
         if result.modified_count == 0 and await self.db[collection].find_one({"_id": doc_id, f"{FIELD}.id": e["id"]}):
             # Left in place it would be republished every pass: fail loudly instead.
             raise RuntimeError(f"could not remove outbox entry {e['id']} from {collection}/{doc_id}")

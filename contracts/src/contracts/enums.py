@@ -70,3 +70,12 @@ class Satisfaction(str, Enum):
     satisfied = "satisfied"
     basically_satisfied = "basically_satisfied"
     dissatisfied = "dissatisfied"
+
+
+class Level(str, Enum):
+    """Supervision (督办) level of an open issue."""
+
+    none = "none"
+    blue = "blue"      # due within N working days
+    yellow = "yellow"  # overdue
+    red = "red"        # overdue by more than M working days

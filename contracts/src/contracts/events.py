@@ -13,6 +13,7 @@ from contracts.enums import (
     EnterpriseCategory,
     IssueCategory,
     IssueSource,
+    Level,
     Outcome,
     Rank,
     Satisfaction,
@@ -97,6 +98,9 @@ class IssueRaised(Payload):
     responsible_unit: OptionalName = None
     raised_on: LocalDate
     deadline: LocalDate
+    # Beyond v1: true when the deadline was counted on weekends alone (that year's holidays not loaded yet).
+    deadline_provisional: Optional[Flag] = None
+    extensions: ClassVar[tuple[str, ...]] = ("deadline_provisional",)
 
 
 class IssueClosed(Payload):
@@ -124,6 +128,64 @@ class DemandReported(Payload):
     source: IssueSource
 
 
-PAYLOADS: dict[str, type[Payload]] = {
-    m.event_type: m for m in (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReported)
-}
+# ---- Issue events beyond contract v1 (CONTRACTS.md: "more may follow"); all on issues.v1. ----
+
+
+class IssueAssigned(Payload):
+    """The issue is routed (or re-routed) to a responsible unit; it stays open."""
+
+    event_type: ClassVar[str] = "IssueAssigned"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: USCC
+    responsible_unit: Name
+    previous_unit: OptionalName = None
+    assigned_on: LocalDate
+    reason: Text = ""
+
+
+class IssueReopened(Payload):
+    """A closed issue is open again (the follow-up found the enterprise dissatisfied)."""
+
+    event_type: ClassVar[str] = "IssueReopened"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: USCC
+    category: IssueCategory
+    reopened_on: LocalDate
+    reason: Text
+    deadline: LocalDate
+
+
+class IssueDeadlineChanged(Payload):
+    """The deadline in force changed: extended with a reason, or recounted once a holiday schedule was loaded."""
+
+    event_type: ClassVar[str] = "IssueDeadlineChanged"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: USCC
+    deadline: LocalDate
+    previous_deadline: LocalDate
+    deadline_provisional: Flag = False
+    changed_on: LocalDate
+    reason: Text
+
+
+class IssueEscalated(Payload):
+    """The supervision level of an open issue changed (published once per change)."""
+
+    event_type: ClassVar[str] = "IssueEscalated"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: USCC
+    level: Level
+    previous_level: Level
+    on: LocalDate
+    deadline: LocalDate
+    overdue_working_days: int = Field(ge=0)
+    responsible_unit: OptionalName = None
+
+
+V1 = (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReported)
+ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated)
+PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}

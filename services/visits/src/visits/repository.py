@@ -8,6 +8,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from buildingblocks import locks
 from visits.domain import DEFAULT_QUIET_DAYS
 
 OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits", "township_settings"
@@ -54,10 +55,11 @@ class Repository:
 
     async def replace_assignments(self, township: str, enterprise_id: str, version: int, assignments: list) -> bool:
         """Compare-and-set on the enterprise's version: a concurrent change makes this return False."""
-        result = await self.db[ENTERPRISES].update_one(
-            {"_id": key(township, enterprise_id), "version": version},
-            {"$set": {"assignments": assignments}, "$inc": {"version": 1}},
-        )
+        doc_id = key(township, enterprise_id)
+        async with locks.document(ENTERPRISES, doc_id):
+            result = await self.db[ENTERPRISES].update_one(
+                {"_id": doc_id, "version": version}, {"$set": {"assignments": assignments}, "$inc": {"version": 1}}
+            )
         return result.modified_count == 1
 
     async def visits(

@@ -1,0 +1,165 @@
+"""HTTP entrypoint of the issues service: translation only."""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Optional
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi.responses import JSONResponse
+
+from buildingblocks.auth import Principal, Role, county_access, township_access
+from contracts.enums import Level
+from contracts.types import LocalDate
+from issues import domain, handlers
+from issues.calendar import ScheduleError, parse_schedule
+from issues.errors import Conflict, Invalid, NotFound
+from issues.requests import AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
+from issues.rules import RulesIn
+
+router = APIRouter(prefix="/api/v1")
+T = "/townships/{township}"
+Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
+Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
+Admin = Annotated[Principal, Depends(township_access(Role.admin))]
+CountyAdmin = Annotated[Principal, Depends(county_access(Role.admin))]
+IdempotencyKey = Annotated[Optional[str], Header(alias="Idempotency-Key", max_length=200)]
+
+
+def ctx(request: Request) -> handlers.Context:
+    return request.app.state.ctx
+
+
+Ctx = Annotated[handlers.Context, Depends(ctx)]
+
+
+@router.post(T + "/issues", status_code=201, tags=["issues"])
+async def raise_issue(township: str, body: IssueIn, who: Clerk, c: Ctx, key: IdempotencyKey = None):
+    created, issue = await handlers.raise_from_request(c, township, body, key, who.name)
+    return issue
+
+
+@router.get(T + "/issues", tags=["issues"])
+async def list_issues(
+    township: str,
+    _: Viewer,
+    c: Ctx,
+    status: Optional[Literal["open", "closed"]] = None,
+    enterprise_id: Optional[str] = None,
+    overdue: bool = False,
+    level: Optional[Level] = None,
+    responsible_unit: Optional[str] = None,
+    provisional: bool = False,
+):
+    query: dict[str, Any] = {"township": township}
+    if status:
+        query["status"] = status
+    if enterprise_id:
+        query["enterprise_id"] = enterprise_id.upper()
+    if overdue:
+        query.update(status="open", deadline={"$lt": domain.today().isoformat()})
+    if level:
+        query["level"] = level.value
+    if responsible_unit:
+        query["responsible_unit"] = responsible_unit
+    if provisional:
+        query["deadline_provisional"] = True
+    return [{k: v for k, v in d.items() if k not in ("history", "_id", "version")} for d in await c.repo.find(query)]
+
+
+@router.get(T + "/issues/{issue_id}", tags=["issues"], summary="The issue with its full history")
+async def get_issue(township: str, issue_id: str, _: Viewer, c: Ctx):
+    doc = await c.repo.get(township, issue_id)
+    if doc is None:
+        raise NotFound(f"unknown issue: {issue_id}")
+    return handlers.view(doc)
+
+
+@router.post(T + "/issues/{issue_id}/assign", tags=["issues"], summary="Route to a responsible unit (stays open)")
+async def assign(township: str, issue_id: str, body: AssignIn, who: Clerk, c: Ctx):
+    return await handlers.assign(c, township, issue_id, body, who.name)
+
+
+@router.post(T + "/issues/{issue_id}/close", tags=["issues"])
+async def close(township: str, issue_id: str, body: CloseIn, who: Clerk, c: Ctx):
+    return await handlers.close(c, township, issue_id, body, who.name)
+
+
+@router.post(T + "/issues/{issue_id}/reopen", tags=["issues"], summary="The follow-up found the enterprise dissatisfied")
+async def reopen(township: str, issue_id: str, body: ReopenIn, who: Clerk, c: Ctx):
+    return await handlers.reopen(c, township, issue_id, body, who.name)
+
+
+@router.post(T + "/issues/{issue_id}/extend", tags=["issues"], summary="Extend the deadline, with a reason")
+async def extend(township: str, issue_id: str, body: ExtendIn, who: Clerk, c: Ctx):
+    return await handlers.extend(c, township, issue_id, body, who.name)
+
+
+@router.get(T + "/supervision", tags=["supervision (督办)"], summary="Open issues by level and by responsible unit")
+async def supervision(township: str, _: Viewer, c: Ctx):
+    open_issues = await c.repo.find({"township": township, "status": "open"})
+    by_level: dict[str, list] = {lv.value: [] for lv in (Level.red, Level.yellow, Level.blue)}
+    by_unit: dict[str, dict[str, int]] = {}
+    for d in open_issues:
+        brief = {k: d.get(k) for k in ("issue_id", "enterprise_id", "category", "responsible_unit", "deadline",
+                                       "overdue_working_days", "deadline_provisional")}
+        if d["level"] in by_level:
+            by_level[d["level"]].append(brief)
+        unit = by_unit.setdefault(d["responsible_unit"] or "(unassigned)", {"open": 0, "red": 0, "yellow": 0, "blue": 0})
+        unit["open"] += 1
+        if d["level"] in unit:
+            unit[d["level"]] += 1
+    provisional = [d["issue_id"] for d in open_issues if d.get("deadline_provisional")]
+    return {"by_level": by_level, "by_unit": by_unit, "provisional_deadlines": provisional}
+
+
+@router.post(T + "/supervision/sweep", tags=["supervision (督办)"], summary="Run the escalation sweep now (as of `on`)")
+async def run_sweep(township: str, _: Admin, c: Ctx, on: Annotated[Optional[LocalDate], Query()] = None):
+    changed = await handlers.sweep(c, township, on or domain.today())
+    return {"changed": [{"issue_id": d["issue_id"], "level": d["level"]} for d in changed]}
+
+
+@router.get(T + "/settings", tags=["township"])
+async def get_rules(township: str, _: Viewer, c: Ctx):
+    return (await c.repo.rules(township)).model_dump(mode="json")
+
+
+@router.put(T + "/settings", tags=["township"])
+async def put_rules(township: str, body: RulesIn, _: Admin, c: Ctx):
+    try:
+        rules = body.applied_to(await c.repo.rules(township))
+    except ValueError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise Invalid(field, message) from None
+    await c.repo.set_rules(township, rules)
+    return rules.model_dump(mode="json")
+
+
+@router.get("/calendar", tags=["calendar"], summary="Years whose official holiday schedule is known")
+async def calendar_years(_: Annotated[Principal, Depends(county_access(Role.viewer))], c: Ctx):
+    return {"years": c.calendar.years()}
+
+
+@router.put("/calendar/{year}", tags=["calendar"], summary="Load a year's official holiday schedule; provisional deadlines are recounted")
+async def load_calendar(year: int, _: CountyAdmin, c: Ctx, request: Request, schedule: Annotated[dict, Body()]):
+    try:
+        parsed = parse_schedule(schedule)
+    except ScheduleError as exc:
+        raise Invalid("schedule", str(exc)) from None
+    if parsed.year != year:
+        raise Invalid("year", f"the body is the schedule of {parsed.year}, not {year}")
+    await c.repo.save_schedule(year, schedule)
+    c.calendar = c.calendar.with_schedule(parsed)
+    return {"year": year, "recounted": await handlers.recount_provisional(c, year)}
+
+
+def install_error_handlers(app) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(_r, exc):
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(Conflict)
+    async def conflict(_r, exc):
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(Invalid)
+    async def invalid(_r, exc):
+        return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]}, status_code=422)

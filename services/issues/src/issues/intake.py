@@ -1,0 +1,51 @@
+"""Kafka entrypoint: every visit demand not resolved on the spot, and every DemandReported, becomes one issue."""
+from __future__ import annotations
+
+from faststream.kafka.annotations import KafkaMessage
+
+from buildingblocks.consumer import BatchConsumer, Received
+from buildingblocks.deadletter import DeadLetters
+from buildingblocks.kafka import batch_subscription
+from buildingblocks.service import Service
+from contracts.enums import IssueSource
+from contracts.events import DemandReported, VisitLogged
+from contracts.topics import INTAKE, VISITS
+from issues import domain
+from issues.handlers import Context, raise_issue
+
+
+async def take_in(ctx: Context, batch: list[Received]) -> None:
+    for received in batch:
+        event, data = received.event, received.event.data
+        if isinstance(data, VisitLogged):
+            for demand in data.demands:
+                if demand.resolved_on_spot:
+                    continue
+                await raise_issue(
+                    ctx, event.township, issue_id=domain.issue_id_for_demand(event.township, demand.demand_id),
+                    enterprise_id=data.enterprise_id, category=demand.category, description=demand.description,
+                    source=IssueSource.visit, raised_on=data.visited_on, by="intake:visit", visit_id=data.visit_id,
+                    origin={"visit_id": data.visit_id, "demand_id": demand.demand_id, "event_id": event.id},
+                )
+        elif isinstance(data, DemandReported):
+            await raise_issue(
+                ctx, event.township, issue_id=domain.issue_id_for_report(event.source, data.external_id),
+                enterprise_id=data.enterprise_id, category=data.category, description=data.description,
+                source=data.source, raised_on=data.reported_on, by=f"intake:{event.source}",
+                origin={"sender": event.source, "external_id": data.external_id, "event_id": event.id},
+            )
+
+
+def _handler(consume: BatchConsumer):
+    async def on_batch(msg: KafkaMessage) -> None:
+        await consume(msg.raw_message)
+
+    return on_batch
+
+
+def subscribe(service: Service, ctx: Context) -> None:
+    for topic in (VISITS, INTAKE):
+        dead_letters = DeadLetters(service.broker, service.settings.consumer_group)
+        consume = BatchConsumer(lambda batch: take_in(ctx, batch), dead_letters)
+        service.consumers.append(consume)
+        service.broker.subscriber(topic, **batch_subscription(service.settings))(_handler(consume))
