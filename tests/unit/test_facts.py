@@ -34,5 +34,11 @@ def test_the_same_event_twice_gives_the_same_fact():
     assert facts_for(sample("VisitLogged")) == facts_for(sample("VisitLogged"))
 
 
-def test_issue_events_add_no_visit_facts_yet():
-    assert facts_for(sample("IssueRaised")) == []
+def test_each_issue_event_is_a_fact_of_its_own_so_several_closes_are_all_kept():
+    [(collection, raised)] = facts_for(sample("IssueRaised"))
+    assert collection == "issues_raised" and raised["deadline"] == "2026-03-16" and raised["category"] == "labour"
+    [(collection, closed)] = facts_for(sample("IssueClosed"))
+    assert collection == "issue_closures" and closed["closed_on"] == "2026-03-12"
+    assert closed["_id"].endswith(sample("IssueClosed").id)
+    assert closed["time"] == "2026-03-02T02:30:00+00:00"  # UTC, so times compare as text
+    assert facts_for(sample("IssueAssigned")) == [] and facts_for(sample("DemandReported")) == []

@@ -14,12 +14,15 @@ from aiokafka.errors import KafkaConnectionError
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from buildingblocks import mongo
 from buildingblocks.auth import TokenStore
 from buildingblocks.consumer import BatchConsumer
+from buildingblocks.deadletter import DeadLetters
+from buildingblocks.kafka import batch_subscription
 from buildingblocks.kafka import make_broker
 from buildingblocks.settings import Settings
 
@@ -43,6 +46,13 @@ class Service:
     def create(cls, settings: Settings) -> "Service":
         client = mongo.connect(settings)
         return cls(settings, client, mongo.database(client, settings), make_broker(settings))
+
+    def consume(self, topics: list[str], handle) -> None:
+        """Batches of each topic → `handle(list[Received])`; offsets committed after it, bad messages dead-lettered."""
+        for topic in topics:
+            consumer = BatchConsumer(handle, DeadLetters(self.broker, self.settings.consumer_group))
+            self.consumers.append(consumer)
+            self.broker.subscriber(topic, **batch_subscription(self.settings))(_on_batch(consumer))
 
     async def start_broker(self, timeout_s: float = 120.0) -> None:
         # Kafka may come up after us (a restart, compose ordering): keep trying rather than die.
@@ -112,3 +122,11 @@ class Service:
         for router in routers or []:
             app.include_router(router)
         return app
+
+
+def _on_batch(consumer: BatchConsumer):
+    # FastStream reads a handler's signature: the raw batch arrives as the message, parsed by the consumer.
+    async def on_batch(msg: KafkaMessage) -> None:
+        await consumer(msg.raw_message)
+
+    return on_batch

@@ -1,11 +1,7 @@
 """Kafka entrypoint: every visit demand not resolved on the spot, and every DemandReported, becomes one issue."""
 from __future__ import annotations
 
-from faststream.kafka.annotations import KafkaMessage
-
-from buildingblocks.consumer import BatchConsumer, Received
-from buildingblocks.deadletter import DeadLetters
-from buildingblocks.kafka import batch_subscription
+from buildingblocks.consumer import Received
 from buildingblocks.service import Service
 from contracts.enums import IssueSource
 from contracts.events import DemandReported, VisitLogged
@@ -36,16 +32,5 @@ async def take_in(ctx: Context, batch: list[Received]) -> None:
             )
 
 
-def _handler(consume: BatchConsumer):
-    async def on_batch(msg: KafkaMessage) -> None:
-        await consume(msg.raw_message)
-
-    return on_batch
-
-
 def subscribe(service: Service, ctx: Context) -> None:
-    for topic in (VISITS, INTAKE):
-        dead_letters = DeadLetters(service.broker, service.settings.consumer_group)
-        consume = BatchConsumer(lambda batch: take_in(ctx, batch), dead_letters)
-        service.consumers.append(consume)
-        service.broker.subscriber(topic, **batch_subscription(service.settings))(_handler(consume))
+    service.consume([VISITS, INTAKE], lambda batch: take_in(ctx, batch))

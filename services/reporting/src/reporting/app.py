@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 
 from buildingblocks.service import Service
-from reporting import consumers, settings
+from reporting import api, consumers, settings
 from reporting.store import Store
 
 
@@ -13,5 +13,7 @@ def create_app() -> FastAPI:
         await store.ensure_indexes()
 
     service.on_start.insert(0, indexes)
-    service.consumers.append(consumers.subscribe(service, store))
-    return service.http_app("reporting", "0.1.0")
+    consumers.subscribe(service, store)
+    app = service.http_app("reporting", "0.1.0", routers=[api.router])
+    app.state.store = store
+    return app

@@ -6,13 +6,26 @@ suits FerretDB 1.24, whose updates by `_id` scan the whole collection.)
 """
 from __future__ import annotations
 
+from datetime import timezone
 from typing import Any
 
 from contracts.envelope import CloudEvent
-from contracts.events import EnterpriseRegistered, VisitLogged
+from contracts.events import (
+    EnterpriseRegistered,
+    IssueClosed,
+    IssueDeadlineChanged,
+    IssueRaised,
+    IssueReopened,
+    VisitLogged,
+)
 
 VISITS = "visits"
 ENTERPRISES = "enterprises"
+RAISED = "issues_raised"
+CLOSED = "issue_closures"
+REOPENED = "issue_reopenings"
+DEADLINES = "issue_deadlines"
+COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES)
 
 
 def fact_key(township: str, *parts: str) -> str:
@@ -25,7 +38,35 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(VISITS, _visit(event, data))]
     if isinstance(data, EnterpriseRegistered):
         return [(ENTERPRISES, _enterprise(event, data))]
+    if isinstance(data, IssueRaised):
+        return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat()))]
+    if isinstance(data, IssueClosed):
+        # It repeats the issue's facts, so a close that arrives before its raise still counts the issue.
+        return [(CLOSED, _issue_fact(
+            event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
+            closed_on=data.closed_on.isoformat(), satisfaction=data.satisfaction.value if data.satisfaction else None,
+        ))]
+    if isinstance(data, IssueReopened):
+        return [(REOPENED, _issue_fact(event, data, reopened_on=data.reopened_on.isoformat(), deadline=data.deadline.isoformat()))]
+    if isinstance(data, IssueDeadlineChanged):
+        return [(DEADLINES, _issue_fact(event, data, changed_on=data.changed_on.isoformat(), deadline=data.deadline.isoformat()))]
     return []
+
+
+def _issue_fact(event: CloudEvent[Any], data: Any, **fields: Any) -> dict[str, Any]:
+    # One fact per event (keyed by its id): several closes of one issue are all kept, and the report picks.
+    doc = {
+        "_id": fact_key(event.township, data.issue_id, event.id),
+        "township": event.township,
+        "issue_id": data.issue_id,
+        "enterprise_id": data.enterprise_id,
+        "time": event.time.astimezone(timezone.utc).isoformat(),  # comparable as text
+        "event_id": event.id,
+        **fields,
+    }
+    if hasattr(data, "category"):
+        doc["category"] = data.category.value
+    return doc
 
 
 def _visit(event: CloudEvent[Any], v: VisitLogged) -> dict[str, Any]:

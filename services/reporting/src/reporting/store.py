@@ -7,7 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from reporting.facts import ENTERPRISES, VISITS
+from reporting.facts import COLLECTIONS, ENTERPRISES, VISITS
 
 DUPLICATE_KEY = 11000
 
@@ -19,6 +19,11 @@ class Store:
     async def ensure_indexes(self) -> None:
         await self.db[VISITS].create_index([("township", 1), ("visited_on", 1)])
         await self.db[ENTERPRISES].create_index([("township", 1), ("registered_on", 1)])
+
+    async def facts(self, township: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Every fact of a township (or of the county); the report is computed from them in Python."""
+        query = {"township": township} if township else {}
+        return {name: await self.db[name].find(query, {"_id": 0}).to_list() for name in COLLECTIONS}
 
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
         """Insert the facts not stored yet; return how many were new."""

@@ -1,0 +1,142 @@
+"""Pure: the report of CONTRACTS.md §3 for a township (or the whole county) and a period, from stored facts.
+
+Beyond contract v1 the issue events refine two figures, and only when such events exist:
+- an issue whose latest IssueReopened (reopened_on, then time) is later than its counted close is not closed;
+- `issues_overdue_at_end` uses the deadline in force at the period's end: the latest IssueDeadlineChanged
+  or IssueReopened with its date on or before the end, else the IssueRaised deadline.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Optional
+
+from reporting.facts import CLOSED, DEADLINES, ENTERPRISES, RAISED, REOPENED, VISITS
+
+SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
+_PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?$")
+
+
+@dataclass(frozen=True)
+class Period:
+    text: str
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        m = _PERIOD.match(text)
+        if not m:
+            raise ValueError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY")
+        y = int(m["y"])
+        if m["m"]:
+            first, last = int(m["m"]), int(m["m"])
+        elif m["q"]:
+            first = 3 * int(m["q"]) - 2
+            last = first + 2
+        elif m["h"]:
+            first = 6 * int(m["h"]) - 5
+            last = first + 5
+        else:
+            first, last = 1, 12
+        end = date(y + 1, 1, 1) if last == 12 else date(y, last + 1, 1)
+        return cls(text, date(y, first, 1), date.fromordinal(end.toordinal() - 1))
+
+
+def _rate(part: int, whole: int) -> Optional[float]:
+    return part / whole if whole else None
+
+
+def _latest(docs: Iterable[dict], key: str) -> Optional[dict]:
+    return max(docs, key=lambda d: (d[key], d["time"]), default=None)
+
+
+@dataclass
+class _Issue:
+    raised_on: str
+    deadline: str
+    category: str
+    close: Optional[dict]
+    reopen: Optional[dict]
+    changes: list[dict]
+
+    def closed_on(self) -> Optional[str]:
+        if self.close is None:
+            return None
+        if self.reopen and (self.reopen["reopened_on"], self.reopen["time"]) > (self.close["closed_on"], self.close["time"]):
+            return None
+        return self.close["closed_on"]
+
+    def deadline_at(self, end: str) -> str:
+        current = [d for d in self.changes if d["changed_on"] <= end]
+        latest = max(current, key=lambda d: (d["changed_on"], d["time"]), default=None)
+        return latest["deadline"] if latest else self.deadline
+
+
+def _issues(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
+    grouped: dict[tuple[str, str], dict[str, list[dict]]] = {}
+    for name in (RAISED, CLOSED, REOPENED, DEADLINES):
+        for d in facts.get(name, []):
+            grouped.setdefault((d["township"], d["issue_id"]), {}).setdefault(name, []).append(d)
+    issues = {}
+    for k, g in grouped.items():
+        raised = min(g.get(RAISED, []), key=lambda d: (d["time"], d["event_id"]), default=None)
+        close = _latest(g.get(CLOSED, []), "closed_on")
+        basis = raised or close
+        if basis is None:
+            continue  # only reopenings or deadline changes so far: the issue's facts have not arrived
+        reopens = g.get(REOPENED, [])
+        changes = [*g.get(DEADLINES, []), *({**r, "changed_on": r["reopened_on"]} for r in reopens)]
+        issues[k] = _Issue(basis["raised_on"], basis["deadline"], basis["category"], close, _latest(reopens, "reopened_on"),
+                           changes)
+    return issues
+
+
+def compute(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> dict[str, Any]:
+    if township is not None:
+        facts = {name: [d for d in docs if d["township"] == township] for name, docs in facts.items()}
+    s, e = period.start.isoformat(), period.end.isoformat()
+
+    registered: dict[tuple[str, str], str] = {}
+    for d in facts.get(ENTERPRISES, []):
+        k = (d["township"], d["enterprise_id"])
+        registered[k] = min(registered.get(k, d["registered_on"]), d["registered_on"])
+    listed = {k for k, on in registered.items() if on <= e}
+
+    visits = {(d["township"], d["visit_id"]): d for d in facts.get(VISITS, []) if s <= d["visited_on"] <= e}
+    visited = {(t, v["enterprise_id"]) for (t, _), v in visits.items()} & listed
+
+    issues = _issues(facts)
+    raised = {k for k, i in issues.items() if s <= i.raised_on <= e}
+    closed = {k for k, i in issues.items() if (c := i.closed_on()) and s <= c <= e}
+    on_time = {k for k in closed if issues[k].closed_on() <= issues[k].close["deadline"]}
+    open_at_end = {k for k, i in issues.items() if i.raised_on <= e and ((c := i.closed_on()) is None or c > e)}
+    overdue = {k for k in open_at_end if issues[k].deadline_at(e) < e}
+    rated = [issues[k].close["satisfaction"] for k in closed if issues[k].close["satisfaction"] is not None]
+
+    by_category: dict[str, dict[str, int]] = {}
+    for label, keys in (("raised", raised), ("closed", closed), ("open_at_end", open_at_end)):
+        for k in keys:
+            by_category.setdefault(issues[k].category, {"raised": 0, "closed": 0, "open_at_end": 0})[label] += 1
+
+    return {
+        "township": township or "county",
+        "period": period.text,
+        "period_start": s,
+        "period_end": e,
+        "enterprises_registered": len(listed),
+        "enterprises_visited": len(visited),
+        "coverage_rate": _rate(len(visited), len(listed)),
+        "visits": len(visits),
+        "visits_in_person": sum(v["channel"] == "in_person" for v in visits.values()),
+        "county_leader_visits": sum(any(o["rank"] == "county" for o in v["visitors"]) for v in visits.values()),
+        "issues_raised": len(raised),
+        "issues_closed": len(closed),
+        "issues_closed_on_time": len(on_time),
+        "on_time_rate": _rate(len(on_time), len(closed)),
+        "issues_open_at_end": len(open_at_end),
+        "issues_overdue_at_end": len(overdue),
+        "satisfaction_rate": _rate(sum(r in SATISFIED for r in rated), len(rated)),
+        "by_category": dict(sorted(by_category.items())),
+    }
