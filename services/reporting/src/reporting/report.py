@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 from reporting.facts import CLOSED, DEADLINES, ENTERPRISES, RAISED, REOPENED, VISITS
 
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
-_PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?$")
+_PERIOD = re.compile(r"(?P<y>[0-9]{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?")
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> "Period":
-        m = _PERIOD.match(text)
-        if not m:
+        m = _PERIOD.fullmatch(text)
+        if not m or m["y"] == "0000":
             raise ValueError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY")
         y = int(m["y"])
         if m["m"]:
@@ -40,8 +40,8 @@ class Period:
             last = first + 5
         else:
             first, last = 1, 12
-        end = date(y + 1, 1, 1) if last == 12 else date(y, last + 1, 1)
-        return cls(text, date(y, first, 1), date.fromordinal(end.toordinal() - 1))
+        end = date(y, 12, 31) if last == 12 else date.fromordinal(date(y, last + 1, 1).toordinal() - 1)
+        return cls(text, date(y, first, 1), end)
 
 
 def _rate(part: int, whole: int) -> Optional[float]:

@@ -1,0 +1,471 @@
+"""The reporting service's §3 figures against an independent reference (tests/support/reference.py).
+
+Streams hold only the contract's report events (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed),
+built with the contracts package and round-tripped through encode/parse as a consumer sees them; they are
+delivered shuffled, with duplicates, into an insert-only store (first write wins by `_id`), and the report of
+every township and of the county, for months, quarters, halves and years of 2025-2026, must equal the
+reference's field by field.
+"""
+from __future__ import annotations
+
+import calendar
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Optional
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from contracts import encode, parse
+from contracts.envelope import new_event
+from contracts.events import EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
+from contracts.uscc import is_valid
+from tests.support.reference import make_uscc, ref_period, reference_report
+
+from reporting import facts as facts_module
+from reporting.facts import facts_for
+from reporting.report import Period, compute
+
+FIELDS = (
+    "township", "period", "period_start", "period_end",
+    "enterprises_registered", "enterprises_visited", "coverage_rate",
+    "visits", "visits_in_person", "county_leader_visits",
+    "issues_raised", "issues_closed", "issues_closed_on_time", "on_time_rate",
+    "issues_open_at_end", "issues_overdue_at_end", "satisfaction_rate", "by_category",
+)
+RATES = ("coverage_rate", "on_time_rate", "satisfaction_rate")
+
+PERIODS = (
+    "2025-01", "2025-02", "2025-03", "2025-06", "2025-07", "2025-12",
+    "2026-01", "2026-02", "2026-05", "2026-09", "2026-12",
+    "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q4",
+    "2025-H1", "2025-H2", "2026-H1", "2026-H2",
+    "2025", "2026",
+)
+
+# ------------------------------------------------------------------------------------------ fixtures of data
+
+_rng = random.Random(20250101)
+USCC_POOL = ["91110000600037341L", "91330782MA2ABCD13A"]
+while len(USCC_POOL) < 30:
+    code = make_uscc(_rng)
+    if code not in USCC_POOL:
+        USCC_POOL.append(code)
+assert all(is_valid(c) for c in USCC_POOL), [c for c in USCC_POOL if not is_valid(c)]
+ENTERPRISES_PER_TOWNSHIP = 8  # township i uses USCC_POOL[8*i : 8*i + 8]: no enterprise is in two townships
+
+OFFICIALS = [
+    Official(official_id="c-1", name="王县长", rank="county"),
+    Official(official_id="c-2", name="李副县长", rank="county"),
+    Official(official_id="tw-1", name="张镇长", rank="township"),
+    Official(official_id="k-1", name="刘干部", rank="cadre"),
+    Official(official_id="o-1", name="陈同志", rank="other"),
+]
+ISSUE_CATEGORIES = ["labour", "financing", "land", "approval", "market", "infrastructure", "policy", "other"]
+SATISFACTIONS = [None, "very_satisfied", "satisfied", "basically_satisfied", "dissatisfied"]
+OFFSETS = [
+    timezone(timedelta(hours=8)), timezone.utc, timezone(timedelta(hours=-5)),
+    timezone(timedelta(hours=5, minutes=30)), timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)),
+]
+
+FIRST, LAST = date(2025, 1, 1), date(2026, 12, 31)
+# Dates on and next to month boundaries, where an off-by-one in [S, E] shows.
+EDGES = sorted(
+    {
+        d + timedelta(days=k)
+        for y in (2025, 2026)
+        for m in range(1, 13)
+        for d in (date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1]))
+        for k in (-1, 0, 1)
+    }
+    & {FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)}
+)
+dates = st.one_of(st.dates(FIRST, LAST), st.sampled_from(EDGES))
+spans = st.one_of(st.sampled_from([0, 1, 27, 28, 30, 31]), st.integers(0, 120))
+
+
+# ------------------------------------------------------------------------------------------ building events
+
+
+def event(payload: Any, township: str, time: datetime, n: int):
+    """A CloudEvent exactly as a consumer sees it (encoded, then parsed), and its raw bytes."""
+    kind = "issues" if payload.event_type.startswith("Issue") else "visits"
+    built = new_event(payload, township=township, source=f"/townships/{township}/{kind}", time=time,
+                      event_id=str(uuid.UUID(int=n + 1)))
+    raw = encode(built)
+    return parse(raw), raw
+
+
+def short(ev) -> str:
+    d, t = ev.data, ev.time.isoformat()
+    if isinstance(d, EnterpriseRegistered):
+        body = f"{d.enterprise_id} registered_on={d.registered_on}"
+    elif isinstance(d, VisitLogged):
+        ranks = ",".join(o.rank.value for o in d.visitors)
+        body = f"{d.visit_id} {d.enterprise_id} visited_on={d.visited_on} {d.channel.value} visitors={ranks}"
+    elif isinstance(d, IssueRaised):
+        body = f"{d.issue_id} {d.category.value} raised_on={d.raised_on} deadline={d.deadline}"
+    else:
+        sat = d.satisfaction.value if d.satisfaction else None
+        body = (f"{d.issue_id} {d.category.value} raised_on={d.raised_on} deadline={d.deadline} "
+                f"closed_on={d.closed_on} satisfaction={sat}")
+    return f"{ev.township} {ev.type:<20} {body} time={t} id=..{ev.id[-4:]}"
+
+
+@dataclass
+class Scenario:
+    townships: list[str]
+    events: list[Any]   # parsed CloudEvents, one per distinct event
+    raws: list[bytes]   # their encoded values, what a redelivery carries
+
+    def __repr__(self) -> str:
+        return "Scenario(\n  " + "\n  ".join(short(e) for e in self.events) + "\n)"
+
+
+@st.composite
+def scenarios(draw) -> Scenario:
+    townships = [f"t{i + 1}" for i in range(draw(st.integers(1, 3)))]
+    payloads: list[tuple[str, Any]] = []
+    near: dict[int, int] = {}  # index of a second close -> index of the first close of the same issue
+    for ti, t in enumerate(townships):
+        pool = USCC_POOL[ENTERPRISES_PER_TOWNSHIP * ti: ENTERPRISES_PER_TOWNSHIP * (ti + 1)]
+        enterprises = pool[: draw(st.integers(1, 4))]
+        for eid in enterprises:
+            # 0 registrations (visited but never registered), 1, or 2 with possibly different dates.
+            for on in draw(st.lists(dates, max_size=2)):
+                payloads.append((t, EnterpriseRegistered(
+                    enterprise_id=eid, name="测试企业", category="industry", registered_on=on,
+                    park=None, assigned_officials=[])))
+        for vi in range(draw(st.integers(0, 6))):
+            visitors = draw(st.lists(st.sampled_from(OFFICIALS), min_size=1, max_size=3, unique_by=lambda o: o.official_id))
+            payloads.append((t, VisitLogged(
+                visit_id=f"v-{t}-{vi}", enterprise_id=draw(st.sampled_from(enterprises)), visited_on=draw(dates),
+                channel=draw(st.sampled_from(["in_person", "phone", "remote"])),
+                kind=draw(st.sampled_from(["routine", "visit_day", "walkthrough", "joint"])),
+                visitors=visitors, services=["policy"], summary="", demands=[])))
+        for ii in range(draw(st.integers(0, 6))):
+            issue_id, eid = f"i-{t}-{ii}", draw(st.sampled_from(enterprises))
+            category = draw(st.sampled_from(ISSUE_CATEGORIES))
+            raised_on = draw(dates)
+            deadline = raised_on + timedelta(days=draw(spans))
+            n_closes = draw(st.integers(0, 2))
+            has_raise = True if n_closes == 0 else draw(st.sampled_from([True, True, False]))
+            if has_raise:
+                payloads.append((t, IssueRaised(
+                    issue_id=issue_id, enterprise_id=eid, source="visit", visit_id=None, category=category,
+                    description="用工缺口", responsible_unit=None, raised_on=raised_on, deadline=deadline)))
+            first_close_on: Optional[date] = None
+            close_deadline = deadline
+            for ci in range(n_closes):
+                if ci == 1 and draw(st.booleans()):
+                    closed_on = first_close_on  # a tie on closed_on: `time` decides
+                else:
+                    closed_on = raised_on + timedelta(days=draw(spans))
+                if draw(st.booleans()):
+                    close_deadline = close_deadline + timedelta(days=draw(st.integers(1, 40)))  # extended
+                payloads.append((t, IssueClosed(
+                    issue_id=issue_id, enterprise_id=eid, category=category, raised_on=raised_on,
+                    deadline=close_deadline, closed_on=closed_on,
+                    outcome=draw(st.sampled_from(["resolved", "explained", "not_in_scope", "duplicate"])),
+                    resolution="已协调", satisfaction=draw(st.sampled_from(SATISFACTIONS)))))
+                if ci == 0:
+                    first_close_on = closed_on
+                    first_index = len(payloads) - 1
+                else:
+                    near[len(payloads) - 1] = first_index
+
+    # Distinct `time`s, in an order unrelated to the order of generation, in assorted offsets. A second close
+    # is often within hours of the first, so that comparing local clock text instead of instants would show.
+    n = len(payloads)
+    ranks = draw(st.permutations(range(n)))
+    base = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    jitter = st.sampled_from([0, 1, 250_000, 999_999])
+    instants = [base + timedelta(minutes=97 * ranks[i], microseconds=draw(jitter)) for i in range(n)]
+    for second, first in near.items():
+        if draw(st.booleans()):
+            hours = draw(st.integers(-13, 13).filter(lambda h: h != 0))
+            instants[second] = instants[first] + timedelta(hours=hours, seconds=7, microseconds=draw(jitter))
+    assume(len(set(instants)) == n)
+    built = [event(p, t, instants[i].astimezone(draw(st.sampled_from(OFFSETS))), i) for i, (t, p) in enumerate(payloads)]
+    return Scenario(townships, [e for e, _ in built], [r for _, r in built])
+
+
+@st.composite
+def deliveries(draw, scenario: Scenario) -> list[Any]:
+    """Each event once, twice or three times (each copy parsed from the bytes afresh), in a shuffled order."""
+    copies = [raw for raw in scenario.raws for _ in range(draw(st.integers(1, 3)))]
+    return [parse(raw) for raw in draw(st.permutations(copies))]
+
+
+# ------------------------------------------------------------------------------------------ the store and checks
+
+
+def stored_facts(delivered: list[Any]) -> dict[str, list[dict]]:
+    """Insert-only, first write wins by `_id`; handed over as the service's Store.facts does (without `_id`)."""
+    db: dict[str, dict[str, dict]] = {name: {} for name in getattr(facts_module, "COLLECTIONS", ())}
+    for ev in delivered:
+        for collection, doc in facts_for(ev):
+            db.setdefault(collection, {}).setdefault(doc["_id"], doc)
+    return {name: [{k: v for k, v in d.items() if k != "_id"} for d in docs.values()] for name, docs in db.items()}
+
+
+def nonzero(by_category: dict) -> dict:
+    return {c: dict(v) for c, v in by_category.items() if any(v.get(k) for k in ("raised", "closed", "open_at_end"))}
+
+
+def mismatches(got: dict, want: dict) -> list[str]:
+    out = []
+    if set(got) != set(FIELDS):
+        out.append(f"fields: missing {sorted(set(FIELDS) - set(got))}, extra {sorted(set(got) - set(FIELDS))}")
+    for f in FIELDS:
+        g, w = got.get(f, "<absent>"), want[f]
+        if f in RATES:
+            ok = (g is None and w is None) or (
+                isinstance(g, (int, float)) and w is not None and math.isclose(g, w, rel_tol=0, abs_tol=1e-9))
+        elif f == "by_category":
+            ok = isinstance(g, dict) and nonzero(g) == w
+            g = nonzero(g) if isinstance(g, dict) else g
+        else:
+            ok = g == w and type(g) is type(w)
+        if not ok:
+            out.append(f"{f}: service {g!r} != reference {w!r}")
+    return out
+
+
+def check_all(facts: dict[str, list[dict]], scenario: Scenario) -> None:
+    problems = []
+    for text in PERIODS:
+        period, ref = Period.parse(text), ref_period(text)
+        for township in [*scenario.townships, None]:
+            got = compute(facts, township, period)
+            want = reference_report(scenario.events, township, ref)
+            problems += [f"[{township or 'county'} {text}] {m}" for m in mismatches(got, want)]
+    assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} mismatches)"
+
+
+PROPERTY = settings(max_examples=60, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+# ------------------------------------------------------------------------------------------ properties
+
+
+@PROPERTY
+@given(st.data())
+def test_the_report_equals_the_reference_for_every_township_county_and_period(data):
+    scenario = data.draw(scenarios(), label="scenario")
+    delivered = data.draw(deliveries(scenario), label="delivery")
+    check_all(stored_facts(delivered), scenario)
+
+
+@settings(PROPERTY, max_examples=30)
+@given(st.data())
+def test_the_report_does_not_depend_on_delivery_order_or_duplicates(data):
+    scenario = data.draw(scenarios(), label="scenario")
+    one = stored_facts(data.draw(deliveries(scenario), label="first delivery"))
+    other = stored_facts(data.draw(deliveries(scenario), label="second delivery"))
+    for text in PERIODS:
+        period = Period.parse(text)
+        for township in [*scenario.townships, None]:
+            a, b = compute(one, township, period), compute(other, township, period)
+            assert a == b, f"[{township or 'county'} {text}] first delivery {a} != second delivery {b}"
+
+
+# ------------------------------------------------------------------------------------------ periods
+
+
+@pytest.mark.parametrize(
+    "text, start, end",
+    [
+        ("2025-01", date(2025, 1, 1), date(2025, 1, 31)),
+        ("2025-02", date(2025, 2, 1), date(2025, 2, 28)),
+        ("2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2026-12", date(2026, 12, 1), date(2026, 12, 31)),
+        ("2025-Q1", date(2025, 1, 1), date(2025, 3, 31)),
+        ("2025-Q2", date(2025, 4, 1), date(2025, 6, 30)),
+        ("2025-Q3", date(2025, 7, 1), date(2025, 9, 30)),
+        ("2025-Q4", date(2025, 10, 1), date(2025, 12, 31)),
+        ("2026-H1", date(2026, 1, 1), date(2026, 6, 30)),
+        ("2026-H2", date(2026, 7, 1), date(2026, 12, 31)),
+        ("2025", date(2025, 1, 1), date(2025, 12, 31)),
+    ],
+)
+def test_a_period_parses_to_its_first_and_last_day(text, start, end):
+    p = Period.parse(text)
+    assert (p.text, p.start, p.end) == (text, start, end)
+
+
+@pytest.mark.parametrize("text", ["9999", "9999-H2", "9999-Q4", "9999-12"])
+def test_a_period_ending_on_the_last_day_of_year_9999_is_still_a_period(text):
+    # YYYY is any four digits; the period's end is 9999-12-31, a representable date.
+    p = Period.parse(text)
+    assert (p.start.year, p.end) == (9999, date(9999, 12, 31))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "2025-13", "2025-00", "2025-1", "2025-Q0", "2025-Q5", "2025-q1", "2025-H0", "2025-H3", "2025-h1",
+     "25", "20250", "2025-01-01", "2025-W01", "2025-Q1x", " 2025", "2025 ", "2025/01", "2025-M01",
+     "2025\n", "2025-03\n", "２０２５", "2025-０３"],
+)
+def test_anything_else_is_not_a_period(text):
+    with pytest.raises(ValueError):
+        Period.parse(text)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.one_of(
+    st.from_regex(r"\A[0-9]{4}(-(0[0-9]|1[0-9]|Q[0-9]|H[0-9]))?\Z"),
+    st.text(alphabet="0123456789-QHqh \n", max_size=9),
+))
+def test_period_parse_agrees_with_the_reference(text):
+    try:
+        want = ref_period(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            Period.parse(text)
+        return
+    got = Period.parse(text)
+    assert (got.text, got.start, got.end) == (want.text, want.start, want.end)
+
+
+# ------------------------------------------------------------------------------------------ worked examples
+
+A, B = USCC_POOL[0], USCC_POOL[1]
+
+
+class Stream:
+    """Events written by hand, numbered in the order written; `deliver` takes them in any order."""
+
+    def __init__(self):
+        self.events: list[Any] = []
+
+    def add(self, payload: Any, time: str, township: str = "t1") -> "Stream":
+        ev, _ = event(payload, township, datetime.fromisoformat(time), len(self.events))
+        self.events.append(ev)
+        return self
+
+    def report(self, text: str, township: Optional[str] = "t1", order: Optional[list[int]] = None) -> dict:
+        delivered = [self.events[i] for i in order] if order is not None else self.events
+        got = compute(stored_facts(delivered), township, Period.parse(text))
+        problems = mismatches(got, reference_report(self.events, township, ref_period(text)))
+        assert not problems, "service and reference disagree:\n" + "\n".join(problems)
+        return got
+
+
+def registered(eid: str, on: str) -> EnterpriseRegistered:
+    return EnterpriseRegistered(enterprise_id=eid, name="测试企业", category="industry",
+                                registered_on=date.fromisoformat(on), park=None, assigned_officials=[])
+
+
+def visit(visit_id: str, eid: str, on: str, channel: str = "in_person", ranks: tuple[str, ...] = ("township",)):
+    officials = {o.rank.value: o for o in OFFICIALS}
+    return VisitLogged(visit_id=visit_id, enterprise_id=eid, visited_on=date.fromisoformat(on), channel=channel,
+                       kind="routine", visitors=[officials[r] for r in ranks], services=[], summary="", demands=[])
+
+
+def raised(issue_id: str, on: str, deadline: str, category: str = "labour", eid: str = A) -> IssueRaised:
+    return IssueRaised(issue_id=issue_id, enterprise_id=eid, source="visit", visit_id=None, category=category,
+                       description="", responsible_unit=None, raised_on=date.fromisoformat(on),
+                       deadline=date.fromisoformat(deadline))
+
+
+def closed(issue_id: str, raised_on: str, deadline: str, on: str, satisfaction: Optional[str] = "satisfied",
+           category: str = "labour", eid: str = A) -> IssueClosed:
+    return IssueClosed(issue_id=issue_id, enterprise_id=eid, category=category,
+                       raised_on=date.fromisoformat(raised_on), deadline=date.fromisoformat(deadline),
+                       closed_on=date.fromisoformat(on), outcome="resolved", resolution="",
+                       satisfaction=satisfaction)
+
+
+def test_an_issueclosed_delivered_before_its_issueraised_counts_the_issue_once():
+    s = (Stream()
+         .add(raised("i-1", "2025-03-03", "2025-03-10"), "2025-03-03T09:00:00+08:00")
+         .add(closed("i-1", "2025-03-03", "2025-03-20", "2025-03-15"), "2025-03-15T09:00:00+08:00"))
+    for order in ([1, 0], [1, 1, 0, 1], [0, 1]):
+        r = s.report("2025-03", order=order)
+        assert (r["issues_raised"], r["issues_closed"], r["issues_open_at_end"]) == (1, 1, 0)
+        # on time against the deadline in force at closure (extended to 03-20), not the raise's 03-10
+        assert (r["issues_closed_on_time"], r["on_time_rate"]) == (1, 1.0)
+        assert r["satisfaction_rate"] == 1.0
+        assert r["by_category"] == {"labour": {"raised": 1, "closed": 1, "open_at_end": 0}}
+
+
+def test_an_issue_known_only_from_its_close_counts_as_raised_and_uses_the_close_deadline():
+    s = Stream().add(closed("i-1", "2025-01-20", "2025-01-25", "2025-02-10", satisfaction="dissatisfied"),
+                     "2025-02-10T12:00:00+08:00")
+    jan = s.report("2025-01")
+    assert (jan["issues_raised"], jan["issues_closed"], jan["issues_open_at_end"], jan["issues_overdue_at_end"]) \
+        == (1, 0, 1, 1)  # deadline 01-25 < 01-31
+    feb = s.report("2025-02")
+    assert (feb["issues_raised"], feb["issues_closed"], feb["issues_closed_on_time"]) == (0, 1, 0)
+    assert feb["on_time_rate"] == 0.0 and feb["satisfaction_rate"] == 0.0
+    assert feb["by_category"] == {"labour": {"raised": 0, "closed": 1, "open_at_end": 0}}
+
+
+def test_closed_reopened_and_closed_again_counts_only_the_latest_close():
+    s = (Stream()
+         .add(raised("i-1", "2025-03-03", "2025-03-20"), "2025-03-03T09:00:00+08:00")
+         .add(closed("i-1", "2025-03-03", "2025-03-20", "2025-03-10", satisfaction="dissatisfied"),
+              "2025-03-10T09:00:00+08:00")
+         .add(closed("i-1", "2025-03-03", "2025-04-30", "2025-05-06", satisfaction="very_satisfied"),
+              "2025-05-06T09:00:00+08:00"))
+    for order in ([0, 1, 2], [2, 1, 0], [2, 0, 1, 2]):
+        mar = s.report("2025-03", order=order)
+        # the March close is superseded: in March the issue is open at the end, and overdue (03-20 < 03-31)
+        assert (mar["issues_raised"], mar["issues_closed"], mar["satisfaction_rate"]) == (1, 0, None)
+        assert (mar["issues_open_at_end"], mar["issues_overdue_at_end"]) == (1, 1)
+        may = s.report("2025-05", order=order)
+        assert (may["issues_closed"], may["issues_closed_on_time"], may["satisfaction_rate"]) == (1, 0, 1.0)
+        q1 = s.report("2025-Q1", order=order)
+        assert (q1["issues_closed"], q1["issues_open_at_end"]) == (0, 1)
+        h1 = s.report("2025-H1", order=order)
+        assert (h1["issues_raised"], h1["issues_closed"], h1["issues_open_at_end"]) == (1, 1, 0)
+
+
+def test_two_closes_on_the_same_day_the_later_time_counts_as_an_instant_not_as_clock_text():
+    # 09:00+08:00 is 01:00Z, 02:00Z is later although its clock text is earlier
+    s = (Stream()
+         .add(raised("i-1", "2025-06-02", "2025-06-10"), "2025-06-02T09:00:00+08:00")
+         .add(closed("i-1", "2025-06-02", "2025-06-10", "2025-06-12", satisfaction="satisfied"),
+              "2025-06-12T09:00:00+08:00")
+         .add(closed("i-1", "2025-06-02", "2025-06-30", "2025-06-12", satisfaction="dissatisfied"),
+              "2025-06-12T02:00:00+00:00"))
+    for order in ([0, 1, 2], [0, 2, 1]):
+        r = s.report("2025-06", order=order)
+        assert (r["issues_closed"], r["issues_closed_on_time"], r["satisfaction_rate"]) == (1, 1, 0.0)
+
+
+def test_a_visit_before_its_enterprises_registration_arrives_and_the_earliest_registration_counts():
+    s = (Stream()
+         .add(visit("v-1", A, "2025-04-08", ranks=("county", "cadre")), "2025-04-08T10:00:00+08:00")
+         .add(registered(A, "2025-05-01"), "2025-05-01T10:00:00+08:00")
+         .add(registered(A, "2025-04-15"), "2025-04-15T10:00:00+08:00")
+         .add(visit("v-2", B, "2025-04-09", channel="phone"), "2025-04-09T10:00:00+08:00"))  # B never registered
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [0, 0, 3, 1, 2, 2]):
+        apr = s.report("2025-04", order=order)
+        # A is listed from 04-15 (its earliest registration), so its 04-08 visit covers April
+        assert (apr["enterprises_registered"], apr["enterprises_visited"], apr["coverage_rate"]) == (1, 1, 1.0)
+        assert (apr["visits"], apr["visits_in_person"], apr["county_leader_visits"]) == (2, 1, 1)
+        mar = s.report("2025-03", order=order)
+        assert (mar["enterprises_registered"], mar["coverage_rate"], mar["visits"]) == (0, None, 0)
+        county = s.report("2025-Q2", township=None, order=order)
+        assert (county["township"], county["enterprises_registered"], county["enterprises_visited"]) == ("county", 1, 1)
+
+
+def test_the_county_total_is_over_all_events_not_an_average_of_rates():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(visit("v-1", A, "2025-02-03"), "2025-02-03T10:00:00+08:00")
+         .add(registered(USCC_POOL[8], "2025-01-01"), "2025-01-01T11:00:00+08:00", township="t2")
+         .add(registered(USCC_POOL[9], "2025-01-01"), "2025-01-01T12:00:00+08:00", township="t2")
+         .add(registered(USCC_POOL[10], "2025-01-01"), "2025-01-01T13:00:00+08:00", township="t2"))
+    assert s.report("2025-02", township="t1")["coverage_rate"] == 1.0
+    assert s.report("2025-02", township="t2")["coverage_rate"] == 0.0
+    county = s.report("2025-02", township=None)
+    assert (county["enterprises_registered"], county["enterprises_visited"]) == (4, 1)
+    assert county["coverage_rate"] == pytest.approx(0.25, abs=1e-9)
