@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 
 from buildingblocks.auth import Principal, Role, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
+from reporting.ranking import rank
 from reporting.report import Period, compute
 from reporting.store import Store
 
@@ -31,11 +32,8 @@ async def county_report(
     p = period_of(period)
     facts = await s.facts()
     townships = sorted({d["township"] for docs in facts.values() for d in docs})
-    return {
-        "period": p.text,
-        "townships": [compute(facts, t, p) for t in townships],
-        "total": compute(facts, None, p),
-    }
+    reports = [compute(facts, t, p) for t in townships]
+    return {"period": p.text, "townships": reports, "total": compute(facts, None, p), **rank(reports)}
 
 
 @router.get("/{township}/{period}", summary="One township's report for a month, quarter, half-year or year")
