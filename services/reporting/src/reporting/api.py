@@ -4,14 +4,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
 
-from buildingblocks.auth import Principal, Role, county_access, township_access
+from buildingblocks.auth import FORBIDDEN, Principal, Role, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
-from reporting.ranking import rank
-from reporting.report import Period, compute
+from reporting import bulletins
+from reporting.report import COUNTY, Period, compute, report_for
 from reporting.store import Store
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+bulletin_router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
 
 
 def store(request: Request) -> Store:
@@ -29,11 +31,7 @@ def period_of(period: str) -> Period:
 async def county_report(
     period: str, _: Annotated[Principal, Depends(county_access(Role.viewer))], s: Annotated[Store, Depends(store)]
 ):
-    p = period_of(period)
-    facts = await s.facts()
-    townships = sorted({d["township"] for docs in facts.values() for d in docs})
-    reports = [compute(facts, t, p) for t in townships]
-    return {"period": p.text, "townships": reports, "total": compute(facts, None, p), **rank(reports)}
+    return report_for(await s.facts(), COUNTY, period_of(period))
 
 
 @router.get("/{township}/{period}", summary="One township's report for a month, quarter, half-year or year")
@@ -48,3 +46,42 @@ async def township_report(
     if not any(facts.values()):
         raise HTTPException(404, f"no events of township {township} yet")
     return compute(facts, township, p)
+
+
+def bulletin_access(role: Role):
+    """A township's bulletin needs that township's token; the county's needs a county token."""
+    def check(request: Request, scope: Annotated[str, Path(pattern=TOWNSHIP_PATTERN)]) -> Principal:
+        principal = authenticate(request)
+        if not principal.may(None if scope == COUNTY else scope, role):
+            raise FORBIDDEN
+        return principal
+
+    return check
+
+
+@bulletin_router.post("/{scope}/{period}", status_code=201, summary="Publish a frozen bulletin (township id or county)")
+async def publish_bulletin(
+    scope: str, period: str, request: Request, who: Annotated[Principal, Depends(bulletin_access(Role.clerk))]
+):
+    p = period_of(period)
+    try:
+        return await bulletins.publish(request.app.state.store.db, request.app.state.bootstrap, scope, p, who.name)
+    except bulletins.AlreadyPublished as exc:
+        return JSONResponse({"detail": f"the {scope} bulletin for {p.text} is already published", "bulletin": exc.bulletin},
+                            status_code=409)
+
+
+@bulletin_router.get("/{scope}/{period}", summary="A published bulletin, as it was published")
+async def get_bulletin(scope: str, period: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))]):
+    found = await bulletins.get(request.app.state.store.db, scope, period_of(period))
+    if found is None:
+        raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
+    return found
+
+
+@bulletin_router.get("/{scope}/{period}/verify", summary="Recompute the bulletin from the event log and compare")
+async def verify_bulletin(scope: str, period: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))]):
+    found = await bulletins.get(request.app.state.store.db, scope, period_of(period))
+    if found is None:
+        raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
+    return await bulletins.verify(request.app.state.bootstrap, found)

@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any, Iterable, Optional
 
 from reporting.facts import CLOSED, DEADLINES, ENTERPRISES, RAISED, REOPENED, VISITS
+from reporting.ranking import rank
 
+COUNTY = "county"  # the county-wide scope; no township may take this id
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
 _PERIOD = re.compile(r"(?P<y>[0-9]{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?")
 
@@ -140,3 +142,12 @@ def compute(facts: dict[str, list[dict]], township: Optional[str], period: Perio
         "satisfaction_rate": _rate(sum(r in SATISFIED for r in rated), len(rated)),
         "by_category": dict(sorted(by_category.items())),
     }
+
+
+def report_for(facts: dict[str, list[dict]], scope: str, period: Period) -> dict[str, Any]:
+    """A township's report, or for scope "county" every township's, the total over all, and the ranking."""
+    if scope != COUNTY:
+        return compute(facts, scope, period)
+    townships = sorted({d["township"] for docs in facts.values() for d in docs})
+    reports = [compute(facts, t, period) for t in townships]
+    return {"period": period.text, "townships": reports, "total": compute(facts, None, period), **rank(reports)}

@@ -1,0 +1,58 @@
+"""Frozen bulletins (季通报 and the others): a report computed from the event log up to a recorded position,
+stored once with its content hash. Later events never change it; it can be recomputed and compared."""
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Optional
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.envelope import CHINA
+from reporting import log
+from reporting.report import COUNTY, Period, report_for
+
+BULLETINS = "bulletins"
+
+
+def content_hash(report: dict[str, Any]) -> str:
+    canonical = json.dumps(report, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class AlreadyPublished(Exception):
+    def __init__(self, bulletin: dict):
+        self.bulletin = bulletin
+
+
+async def publish(db: AsyncDatabase, bootstrap: str, scope: str, period: Period, by: str) -> dict[str, Any]:
+    position = await log.end_position(bootstrap)
+    report = report_for(await log.facts_until(bootstrap, position), scope, period)
+    bulletin = {
+        "_id": f"{scope}:{period.text}",
+        "scope": scope,
+        "period": period.text,
+        "published_at": datetime.now(CHINA).isoformat(),
+        "published_by": by,
+        "position": position,
+        "hash": content_hash(report),
+        "report": report,
+    }
+    try:
+        await db[BULLETINS].insert_one(bulletin)  # insert-only: a bulletin is never rewritten
+    except DuplicateKeyError:
+        raise AlreadyPublished(await get(db, scope, period)) from None
+    return {k: v for k, v in bulletin.items() if k != "_id"}
+
+
+async def get(db: AsyncDatabase, scope: str, period: Period) -> Optional[dict[str, Any]]:
+    return await db[BULLETINS].find_one({"_id": f"{scope}:{period.text}"}, {"_id": 0})
+
+
+async def verify(bootstrap: str, bulletin: dict[str, Any]) -> dict[str, Any]:
+    """Recompute the bulletin from the log up to its recorded position."""
+    facts = await log.facts_until(bootstrap, bulletin["position"])
+    again = content_hash(report_for(facts, bulletin["scope"], Period.parse(bulletin["period"])))
+    return {"hash": bulletin["hash"], "recomputed_hash": again, "matches": again == bulletin["hash"]}
