@@ -67,3 +67,38 @@ async def test_the_county_bulletin_and_who_may_publish(api, kafka_bootstrap):
     verified = (await api.get("/api/v1/bulletins/county/2026-Q1/verify", headers=VIEWER)).json()
     assert verified["matches"] is True
     assert (await api.get("/api/v1/bulletins/county/2026-Q2", headers=VIEWER)).status_code == 404
+
+
+async def test_the_bulletin_and_the_ledger_export_as_csv_and_xlsx_with_chinese_headers(api, kafka_bootstrap):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    township, rng = f"t-{uuid.uuid4().hex[:8]}", random.Random(8)
+    await kafka.produce(kafka_bootstrap, "visits.v1", visits(township, 2, rng))
+    raised = events.envelope("IssueRaised", township, "i1", {
+        "issue_id": "i1", "enterprise_id": "91330782MA2ABCD13A", "source": "visit", "visit_id": None, "category": "labour",
+        "description": "缺焊工", "responsible_unit": "镇人社所", "raised_on": "2026-02-02", "deadline": "2026-02-16"})
+    await kafka.produce(kafka_bootstrap, "issues.v1", [(b"91330782MA2ABCD13A", events.encode(raised))])
+    assert (await api.post(f"/api/v1/bulletins/{township}/2026-Q1", headers=ADMIN)).status_code == 201
+
+    got = await api.get(f"/api/v1/bulletins/{township}/2026-Q1/export", params={"format": "csv"}, headers=VIEWER)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    [header, row] = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert header[:5] == ["乡镇", "期间", "纳入企业数", "走访企业数", "走访覆盖率"]
+    assert row[:5] == [township, "2026-Q1", "2", "2", "1.0"]
+
+    got = await api.get(f"/api/v1/bulletins/{township}/2026-Q1/export", params={"format": "xlsx"}, headers=VIEWER)
+    sheet = load_workbook(io.BytesIO(got.content)).active
+    assert [c.value for c in sheet[1]][:3] == ["乡镇", "期间", "纳入企业数"] and sheet["C2"].value == 2
+
+    for _ in range(120):  # the ledger is read from the live facts
+        ledger = await api.get(f"/api/v1/ledger/{township}/2026-Q1", params={"format": "csv"}, headers=VIEWER)
+        rows = list(csv.reader(io.StringIO(ledger.content.decode("utf-8-sig"))))
+        if len(rows) == 2:
+            break
+        await asyncio.sleep(0.25)
+    assert rows[0][:4] == ["乡镇", "问题编号", "统一社会信用代码", "问题类别"]
+    assert rows[1][1:4] == ["i1", "91330782MA2ABCD13A", "用工"] and rows[1][-1] == "超期未办结"
+    assert (await api.get(f"/api/v1/ledger/{township}/2026-Q1", params={"format": "pdf"}, headers=VIEWER)).status_code == 422

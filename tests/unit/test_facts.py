@@ -41,4 +41,6 @@ def test_each_issue_event_is_a_fact_of_its_own_so_several_closes_are_all_kept():
     assert collection == "issue_closures" and closed["closed_on"] == "2026-03-12"
     assert closed["_id"].endswith(sample("IssueClosed").id)
     assert closed["time"] == "2026-03-02T02:30:00+00:00"  # UTC, so times compare as text
-    assert facts_for(sample("IssueAssigned")) == [] and facts_for(sample("DemandReported")) == []
+    [(collection, assigned)] = facts_for(sample("IssueAssigned"))
+    assert collection == "issue_assignments" and assigned["responsible_unit"] == "县人社局"
+    assert facts_for(sample("DemandReported")) == [] and facts_for(sample("IssueEscalated")) == []

@@ -1,14 +1,15 @@
 """HTTP entrypoint of the reporting service: the reports of CONTRACTS.md §2/§3."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from buildingblocks.auth import FORBIDDEN, Principal, Role, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
-from reporting import bulletins
+from reporting import bulletins, exports, scorecards
 from reporting.report import COUNTY, Period, compute, report_for
 from reporting.store import Store
 
@@ -85,3 +86,50 @@ async def verify_bulletin(scope: str, period: str, request: Request, _: Annotate
     if found is None:
         raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
     return await bulletins.verify(request.app.state.bootstrap, found)
+
+
+scorecard_router = APIRouter(prefix="/api/v1/scorecards", tags=["scorecards (考评)"])
+
+
+@scorecard_router.get("/{scope}/{period}", summary="Per official and per responsible unit, for a township or the county")
+async def scorecards_of(
+    scope: str, period: str, s: Annotated[Store, Depends(store)], _: Annotated[Principal, Depends(bulletin_access(Role.viewer))]
+):
+    p = period_of(period)
+    township = None if scope == COUNTY else scope
+    facts = await s.facts(township)
+    return {"scope": scope, "period": p.text, "officials": scorecards.officials(facts, township, p),
+            "units": scorecards.units(facts, township, p)}
+
+
+MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+Format = Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8 with BOM) or xlsx")]
+
+
+def download(content: bytes, fmt: str, name: str) -> Response:
+    quoted = quote(f"{name}.{fmt}")
+    return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quoted}"})
+
+
+@bulletin_router.get("/{scope}/{period}/export", summary="The published bulletin as a table (Chinese headers)")
+async def export_bulletin(
+    scope: str, period: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))], format: Format = "xlsx"
+):
+    found = await bulletins.get(request.app.state.store.db, scope, period_of(period))
+    if found is None:
+        raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
+    content = exports.table(exports.bulletin_rows(found["report"]), exports.BULLETIN_COLUMNS, format, f"{period}通报")
+    return download(content, format, f"{scope}-{period}-通报")
+
+
+ledger_router = APIRouter(prefix="/api/v1/ledger", tags=["exports"])
+
+
+@ledger_router.get("/{scope}/{period}", summary="The issue ledger (台账) of a period as a table (Chinese headers)")
+async def export_ledger(
+    scope: str, period: str, s: Annotated[Store, Depends(store)], _: Annotated[Principal, Depends(bulletin_access(Role.viewer))],
+    format: Format = "xlsx",
+):
+    p = period_of(period)
+    rows = exports.ledger_rows(await s.facts(None if scope == COUNTY else scope), p)
+    return download(exports.table(rows, exports.LEDGER_COLUMNS, format, f"{period}台账"), format, f"{scope}-{period}-台账")

@@ -14,7 +14,7 @@ def create_app() -> FastAPI:
 
     service.on_start.insert(0, indexes)
     consumers.subscribe(service, store)
-    app = service.http_app("reporting", "0.1.0", routers=[api.router, api.bulletin_router])
+    app = service.http_app("reporting", "0.1.0", routers=[api.router, api.bulletin_router, api.scorecard_router, api.ledger_router])
     app.state.store = store
     app.state.bootstrap = service.settings.kafka_bootstrap_servers
     return app

@@ -12,6 +12,7 @@ from typing import Any
 from contracts.envelope import CloudEvent
 from contracts.events import (
     EnterpriseRegistered,
+    IssueAssigned,
     IssueClosed,
     IssueDeadlineChanged,
     IssueRaised,
@@ -25,7 +26,8 @@ RAISED = "issues_raised"
 CLOSED = "issue_closures"
 REOPENED = "issue_reopenings"
 DEADLINES = "issue_deadlines"
-COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES)
+ASSIGNED = "issue_assignments"
+COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED)
 
 
 def fact_key(township: str, *parts: str) -> str:
@@ -39,7 +41,8 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
     if isinstance(data, EnterpriseRegistered):
         return [(ENTERPRISES, _enterprise(event, data))]
     if isinstance(data, IssueRaised):
-        return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat()))]
+        return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
+                                     responsible_unit=data.responsible_unit))]
     if isinstance(data, IssueClosed):
         # It repeats the issue's facts, so a close that arrives before its raise still counts the issue.
         return [(CLOSED, _issue_fact(
@@ -48,6 +51,8 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         ))]
     if isinstance(data, IssueReopened):
         return [(REOPENED, _issue_fact(event, data, reopened_on=data.reopened_on.isoformat(), deadline=data.deadline.isoformat()))]
+    if isinstance(data, IssueAssigned):
+        return [(ASSIGNED, _issue_fact(event, data, assigned_on=data.assigned_on.isoformat(), responsible_unit=data.responsible_unit))]
     if isinstance(data, IssueDeadlineChanged):
         return [(DEADLINES, _issue_fact(event, data, changed_on=data.changed_on.isoformat(), deadline=data.deadline.isoformat()))]
     return []
@@ -96,5 +101,6 @@ def _enterprise(event: CloudEvent[Any], e: EnterpriseRegistered) -> dict[str, An
         "name": e.name,
         "category": e.category.value,
         "registered_on": e.registered_on.isoformat(),
+        "assigned_officials": [o.model_dump(mode="json") for o in e.assigned_officials],
         "event_id": event.id,
     }

@@ -56,6 +56,7 @@ def _latest(docs: Iterable[dict], key: str) -> Optional[dict]:
 
 @dataclass
 class _Issue:
+    enterprise_id: str
     raised_on: str
     deadline: str
     category: str
@@ -76,7 +77,7 @@ class _Issue:
         return latest["deadline"] if latest else self.deadline
 
 
-def _issues(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
+def issues_of(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
     grouped: dict[tuple[str, str], dict[str, list[dict]]] = {}
     for name in (RAISED, CLOSED, REOPENED, DEADLINES):
         for d in facts.get(name, []):
@@ -90,7 +91,7 @@ def _issues(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
             continue  # only reopenings or deadline changes so far: the issue's facts have not arrived
         reopens = g.get(REOPENED, [])
         changes = [*g.get(DEADLINES, []), *({**r, "changed_on": r["reopened_on"]} for r in reopens)]
-        issues[k] = _Issue(basis["raised_on"], basis["deadline"], basis["category"], close, _latest(reopens, "reopened_on"),
+        issues[k] = _Issue(basis["enterprise_id"], basis["raised_on"], basis["deadline"], basis["category"], close, _latest(reopens, "reopened_on"),
                            changes)
     return issues
 
@@ -109,7 +110,7 @@ def compute(facts: dict[str, list[dict]], township: Optional[str], period: Perio
     visits = {(d["township"], d["visit_id"]): d for d in facts.get(VISITS, []) if s <= d["visited_on"] <= e}
     visited = {(t, v["enterprise_id"]) for (t, _), v in visits.items()} & listed
 
-    issues = _issues(facts)
+    issues = issues_of(facts)
     raised = {k for k, i in issues.items() if s <= i.raised_on <= e}
     closed = {k for k, i in issues.items() if (c := i.closed_on()) and s <= c <= e}
     on_time = {k for k in closed if issues[k].closed_on() <= issues[k].close["deadline"]}
