@@ -12,7 +12,6 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
-import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import MongoClient
 
@@ -22,12 +21,6 @@ from tests.support.processes import ServiceProcess
 TOPIC = "visits.v1"
 
 
-@pytest.fixture
-def reporting(stack):
-    suffix = uuid.uuid4().hex[:10]
-    proc = ServiceProcess("reporting", {"MONGODB_DB": f"e2e_{suffix}", "CONSUMER_GROUP": f"reporting.e2e.{suffix}"})
-    yield proc
-    proc.stop()
 
 
 def visits_db(mongo_uri: str, proc: ServiceProcess):

@@ -10,22 +10,14 @@ import uuid
 from datetime import date
 
 import httpx
-import pytest
 
 from tests.support import events, kafka
 from tests.support.apps import bearer
-from tests.support.processes import ServiceProcess
 
 CLOSED_FIELDS = {"issue_id", "enterprise_id", "category", "raised_on", "deadline", "closed_on", "outcome", "resolution",
                  "satisfaction"}
 
 
-@pytest.fixture
-def issues_service(stack):
-    suffix = uuid.uuid4().hex[:10]
-    proc = ServiceProcess("issues", {"MONGODB_DB": f"e2e_{suffix}", "CONSUMER_GROUP": f"issues.e2e.{suffix}"})
-    yield proc
-    proc.stop()
 
 
 def raised_on_topic(bootstrap: str, township: str) -> dict[str, set[str]]:

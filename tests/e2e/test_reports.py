@@ -10,7 +10,6 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import httpx
-import pytest
 
 from contracts import encode, parse
 from contracts.envelope import CHINA, new_event
@@ -20,7 +19,6 @@ from reporting.facts import facts_for
 from reporting.report import Period, compute
 from tests.support import events as hand, kafka
 from tests.support.apps import bearer
-from tests.support.processes import ServiceProcess
 
 PERIODS = ["2026-01", "2026-02", "2026-03", "2026-Q1", "2026-Q2", "2026-H1", "2026"]
 RANKS = ["county", "township", "cadre"]
@@ -64,12 +62,6 @@ def expected(sent: list, township, period: str) -> dict:
     return compute({c: list(d.values()) for c, d in store.items()}, township, Period.parse(period))
 
 
-@pytest.fixture
-def reporting(stack):
-    suffix = uuid.uuid4().hex[:10]
-    proc = ServiceProcess("reporting", {"MONGODB_DB": f"e2e_{suffix}", "CONSUMER_GROUP": f"reporting.e2e.{suffix}"})
-    yield proc
-    proc.stop()
 
 
 def test_reports_are_exact_after_two_sigkills_with_duplicates_and_disorder(reporting, kafka_bootstrap):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest

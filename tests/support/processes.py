@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -64,3 +65,9 @@ class ServiceProcess:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+def own_state(module: str, **env: str) -> ServiceProcess:
+    """A service process with a database and consumer group of its own, so tests never share state."""
+    suffix = uuid.uuid4().hex[:10]
+    return ServiceProcess(module, {"MONGODB_DB": f"e2e_{suffix}", "CONSUMER_GROUP": f"{module}.e2e.{suffix}", **env})

@@ -12,7 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.envelope import CHINA
 from reporting import log
-from reporting.report import COUNTY, Period, report_for
+from reporting.report import Period, report_for
 
 BULLETINS = "bulletins"
 

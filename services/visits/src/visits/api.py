@@ -1,7 +1,6 @@
 """HTTP entrypoint: translates requests into handler calls and refusals into status codes. Nothing else."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
