@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 DEV := .state/dev
 
-.PHONY: up down test install status
+.PHONY: up down test install status demo
 
 up: install  ## Kafka + FerretDB + the three services on 8001/8002/8003 (state in .state/dev)
 	infra/stack.sh start $(DEV) 9092 27017
@@ -18,10 +18,13 @@ test: install  ## every test, on a private real Kafka + FerretDB
 install: .venv/.installed  ## Python packages, Kafka jars, FerretDB build (cached)
 	infra/stack.sh install
 
-.venv/.installed: requirements.txt contracts/pyproject.toml buildingblocks/pyproject.toml services/*/pyproject.toml
+.venv/.installed: requirements.txt contracts/pyproject.toml buildingblocks/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
+
+demo:  ## load a realistic Dacheng first quarter through the public APIs of a running `make up`
+	$(PY) -m demo
 
 status:  ## what runs, from the pid files
 	@for f in $(DEV)/*.pid $(DEV)/services/*.pid; do [ -f $$f ] && { p=$$(cat $$f); kill -0 $$p 2>/dev/null && echo "$$(basename $$f .pid): running (pid $$p)" || echo "$$(basename $$f .pid): not running"; }; done; true

@@ -43,7 +43,10 @@ async def test_a_raised_issue_gets_the_sla_deadline_in_working_days_across_natio
 async def test_close_reopen_close_again_keeps_the_history(api):
     i = (await api.post(f"{T}/issues", json=issue(raised_on="2026-03-02"), headers=CLERK)).json()
     path = f"{T}/issues/{i['issue_id']}"
-    assigned = await api.post(f"{path}/assign", json={"responsible_unit": "县人社局", "reason": "需县级统筹"}, headers=CLERK)
+    early = await api.post(f"{path}/assign", json={"responsible_unit": "县人社局", "assigned_on": "2026-03-01"}, headers=CLERK)
+    assert early.status_code == 422 and "assigned_on" in early.text
+    assigned = await api.post(f"{path}/assign", json={"responsible_unit": "县人社局", "reason": "需县级统筹",
+                                                      "assigned_on": "2026-03-03"}, headers=CLERK)
     assert assigned.status_code == 200 and assigned.json()["status"] == "open"
     closing = {"closed_on": "2026-03-10", "outcome": "resolved", "resolution": "招聘会", "satisfaction": "dissatisfied"}
     assert (await api.post(f"{path}/close", json=closing, headers=CLERK)).status_code == 200

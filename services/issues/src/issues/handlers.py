@@ -134,11 +134,13 @@ def _must_be_open(doc: dict) -> None:
 async def assign(ctx: Context, township: str, issue_id: str, body: AssignIn, by: str) -> dict:
     def decide(doc):
         _must_be_open(doc)
-        on = domain.today()
+        on = body.assigned_on or domain.today()
+        if on < D(doc["raised_on"]):
+            raise Invalid("assigned_on", f"is before the issue was raised ({doc['raised_on']})")
         payload = IssueAssigned(issue_id=issue_id, enterprise_id=doc["enterprise_id"], responsible_unit=body.responsible_unit,
                                 previous_unit=doc["responsible_unit"], assigned_on=on, reason=body.reason)
         history = _history("assigned", by, responsible_unit=body.responsible_unit, previous_unit=doc["responsible_unit"],
-                           reason=body.reason)
+                           reason=body.reason, assigned_on=on.isoformat())
         return {"responsible_unit": body.responsible_unit}, history, payload
 
     return await _change(ctx, township, issue_id, decide)

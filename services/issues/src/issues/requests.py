@@ -38,6 +38,9 @@ class IssueIn(Body):
 class AssignIn(Body):
     responsible_unit: Name
     reason: Annotated[str, StringConstraints(max_length=4000)] = ""
+    assigned_on: Optional[LocalDate] = Field(None, description="default: today")
+
+    _past = field_validator("assigned_on")(_not_future)
 
 
 class CloseIn(Body):

@@ -65,7 +65,8 @@ def work(api: Api, issue: dict, demand: Demand, k: int) -> dict[str, int]:
     actions = [h["action"] for h in doc.get("history", [])]
     raised, deadline = _day(doc["raised_on"]), _day(doc["deadline"])
     if demand.unit and doc["status"] == "open" and "closed" not in actions and doc.get("responsible_unit") != demand.unit:
-        api.post("issues", f"/issues/{iid}/assign", {"responsible_unit": demand.unit, "reason": "按职责转办"})
+        api.post("issues", f"/issues/{iid}/assign",
+                 {"responsible_unit": demand.unit, "reason": "按职责转办", "assigned_on": (raised + timedelta(days=1)).isoformat()})
         done["assigned"] += 1
     if demand.fate == "open_assigned":
         return done
