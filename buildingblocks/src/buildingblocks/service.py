@@ -22,8 +22,7 @@ from buildingblocks import mongo
 from buildingblocks.auth import TokenStore
 from buildingblocks.consumer import BatchConsumer
 from buildingblocks.deadletter import DeadLetters
-from buildingblocks.kafka import batch_subscription
-from buildingblocks.kafka import make_broker
+from buildingblocks.kafka import batch_subscription, make_broker
 from buildingblocks.settings import Settings
 
 log = logging.getLogger("service")
@@ -40,7 +39,7 @@ class Service:
     on_stop: list[Hook] = field(default_factory=list)
     consumers: list[BatchConsumer] = field(default_factory=list)
     relays: list = field(default_factory=list)  # outbox relays, shown on /health
-    settings_stop_timeout_s: float = 10.0
+    stop_timeout_s: float = 10.0  # bound on flushing the producer at shutdown
 
     @classmethod
     def create(cls, settings: Settings) -> "Service":
@@ -96,10 +95,10 @@ class Service:
                     await hook(self)
                 try:
                     # An idempotent producer never gives up on a queued send: with Kafka down, stop() would hang.
-                    await asyncio.wait_for(self.broker.stop(), timeout=self.settings_stop_timeout_s)
+                    await asyncio.wait_for(self.broker.stop(), timeout=self.stop_timeout_s)
                 except asyncio.TimeoutError:
                     log.warning("Kafka did not take the last sends within %.0f s; stopping anyway (the outbox keeps them)",
-                                self.settings_stop_timeout_s)
+                                self.stop_timeout_s)
                 await self.client.close()
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)

@@ -137,7 +137,7 @@ async def log_visit(repo: r.Repository, township: str, body: VisitIn, idem: Opti
         services=body.services,
         summary=body.summary,
         demands=[{**d.model_dump(mode="json"), "demand_id": f"{visit_id}-d{n}"} for n, d in enumerate(body.demands, 1)],
-        override_reason=body.override_reason if decision.nearest else None,
+        override_reason=body.override_reason,
     )
     event = new_event(payload, township=township, source=source(township))
     doc = {
