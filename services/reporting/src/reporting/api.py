@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from buildingblocks.auth import FORBIDDEN, Principal, Role, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
-from reporting import bulletins, exports, scorecards
+from reporting import bulletins, exports, generations, scorecards
 from reporting.report import COUNTY, Period, compute, report_for
 from reporting.store import Store
 
@@ -17,8 +17,10 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 bulletin_router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
 
 
-def store(request: Request) -> Store:
-    return request.app.state.store
+async def store(request: Request) -> Store:
+    """The active generation of the projections: a rebuild switches it in one write."""
+    db = request.app.state.db
+    return Store(db, generations.prefix((await generations.state(db))["active"]))
 
 
 def period_of(period: str) -> Period:
@@ -66,7 +68,7 @@ async def publish_bulletin(
 ):
     p = period_of(period)
     try:
-        return await bulletins.publish(request.app.state.store.db, request.app.state.bootstrap, scope, p, who.name)
+        return await bulletins.publish(request.app.state.db, request.app.state.bootstrap, scope, p, who.name)
     except bulletins.AlreadyPublished as exc:
         return JSONResponse({"detail": f"the {scope} bulletin for {p.text} is already published", "bulletin": exc.bulletin},
                             status_code=409)
@@ -74,7 +76,7 @@ async def publish_bulletin(
 
 @bulletin_router.get("/{scope}/{period}", summary="A published bulletin, as it was published")
 async def get_bulletin(scope: str, period: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))]):
-    found = await bulletins.get(request.app.state.store.db, scope, period_of(period))
+    found = await bulletins.get(request.app.state.db, scope, period_of(period))
     if found is None:
         raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
     return found
@@ -82,7 +84,7 @@ async def get_bulletin(scope: str, period: str, request: Request, _: Annotated[P
 
 @bulletin_router.get("/{scope}/{period}/verify", summary="Recompute the bulletin from the event log and compare")
 async def verify_bulletin(scope: str, period: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))]):
-    found = await bulletins.get(request.app.state.store.db, scope, period_of(period))
+    found = await bulletins.get(request.app.state.db, scope, period_of(period))
     if found is None:
         raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
     return await bulletins.verify(request.app.state.bootstrap, found)
@@ -115,7 +117,7 @@ def download(content: bytes, fmt: str, name: str) -> Response:
 async def export_bulletin(
     scope: str, period: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))], format: Format = "xlsx"
 ):
-    found = await bulletins.get(request.app.state.store.db, scope, period_of(period))
+    found = await bulletins.get(request.app.state.db, scope, period_of(period))
     if found is None:
         raise HTTPException(404, f"no {scope} bulletin for {period} has been published")
     content = exports.table(exports.bulletin_rows(found["report"]), exports.BULLETIN_COLUMNS, format, f"{period}通报")

@@ -4,12 +4,15 @@ from __future__ import annotations
 from buildingblocks.consumer import Received
 from buildingblocks.service import Service
 from contracts.topics import ISSUES, VISITS
+from reporting import generations
 from reporting.facts import facts_for
 from reporting.store import Store
 
 
-def subscribe(service: Service, store: Store) -> None:
+def subscribe(service: Service) -> None:
     async def project(batch: list[Received]) -> None:
-        await store.add([fact for r in batch for fact in facts_for(r.event)])
+        facts = [fact for r in batch for fact in facts_for(r.event)]
+        for generation in (await generations.state(service.db))["live"]:  # during a rebuild: two
+            await Store(service.db, generations.prefix(generation)).add(facts)
 
     service.consume([VISITS, ISSUES], project)

@@ -13,17 +13,23 @@ DUPLICATE_KEY = 11000
 
 
 class Store:
-    def __init__(self, db: AsyncDatabase):
+    """The facts of one generation of the projections (see generations.py)."""
+
+    def __init__(self, db: AsyncDatabase, prefix: str = ""):
         self.db = db
+        self.prefix = prefix
+
+    def _c(self, name: str):
+        return self.db[self.prefix + name]
 
     async def ensure_indexes(self) -> None:
-        await self.db[VISITS].create_index([("township", 1), ("visited_on", 1)])
-        await self.db[ENTERPRISES].create_index([("township", 1), ("registered_on", 1)])
+        await self._c(VISITS).create_index([("township", 1), ("visited_on", 1)])
+        await self._c(ENTERPRISES).create_index([("township", 1), ("registered_on", 1)])
 
     async def facts(self, township: str | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every fact of a township (or of the county); the report is computed from them in Python."""
         query = {"township": township} if township else {}
-        return {name: await self.db[name].find(query, {"_id": 0}).to_list() for name in COLLECTIONS}
+        return {name: await self._c(name).find(query, {"_id": 0}).to_list() for name in COLLECTIONS}
 
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
         """Insert the facts not stored yet; return how many were new."""
@@ -33,7 +39,7 @@ class Store:
         added = 0
         for collection, docs in by_collection.items():
             try:
-                added += len((await self.db[collection].insert_many(docs, ordered=False)).inserted_ids)
+                added += len((await self._c(collection).insert_many(docs, ordered=False)).inserted_ids)
             except BulkWriteError as exc:
                 others = [e for e in exc.details["writeErrors"] if e["code"] != DUPLICATE_KEY]
                 if others:

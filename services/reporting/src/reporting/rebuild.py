@@ -1,0 +1,103 @@
+"""Rebuild the projections from the event log while the current ones keep serving.
+
+  python -m reporting.rebuild            replay into a new generation, then make it active in one step
+  python -m reporting.rebuild --drop N   drop generation N (not the active one) once you no longer need it
+
+The new generation is registered as live first, so the running service writes new events into it too;
+this command replays the topics from the beginning under the consumer group `<group>.g<N>` and switches
+when that group has no lag left. Uses the service's variables (KAFKA_BOOTSTRAP_SERVERS, MONGODB_URI, …).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from aiokafka import AIOKafkaConsumer
+from pymongo import AsyncMongoClient
+
+from buildingblocks import mongo
+from contracts.envelope import InvalidEvent, parse
+from reporting import generations, settings
+from reporting.facts import facts_for
+from reporting.log import TOPICS
+from reporting.store import Store
+
+log = logging.getLogger("rebuild")
+
+
+async def replay(bootstrap: str, group: str, store: Store) -> int:
+    """Consume the topics from the beginning into `store` until the group has caught up; returns records read."""
+    consumer = AIOKafkaConsumer(*TOPICS, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_poll_records=1000)
+    await consumer.start()
+    read = 0
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=500)
+            records = [r for rs in batch.values() for r in rs]
+            facts = []
+            for record in records:
+                try:
+                    facts += facts_for(parse(record.value or b""))
+                except InvalidEvent:
+                    pass  # the live consumer dead-letters it; a rebuild only skips it
+            if facts:
+                await store.add(facts)
+            if records:
+                await consumer.commit()  # after the writes, as everywhere
+                read += len(records)
+            assigned = consumer.assignment()
+            if assigned and not records:
+                ends = await consumer.end_offsets(list(assigned))
+                behind = [tp for tp in assigned if await consumer.position(tp) < ends[tp]]
+                if not behind:
+                    return read
+    finally:
+        await consumer.stop()
+
+
+async def rebuild(client: AsyncMongoClient, bootstrap: str, base_group: str, db_name: str) -> int:
+    db = client[db_name]
+    current = await generations.state(db)
+    new = max(current["live"]) + 1
+    await generations.drop(db, new)  # the leftovers of an earlier attempt, if any
+    store = Store(db, generations.prefix(new))
+    await store.ensure_indexes()
+    await generations.set_state(db, current["active"], [*current["live"], new])
+    read = await replay(bootstrap, f"{base_group}.g{new}", store)
+    await generations.set_state(db, new, [*current["live"], new])
+    log.warning("generation %d built from %d records and active; generation %s still live until dropped",
+                new, read, current["active"])
+    return new
+
+
+async def drop(client: AsyncMongoClient, db_name: str, generation: int) -> None:
+    db = client[db_name]
+    current = await generations.state(db)
+    if generation == current["active"]:
+        raise SystemExit(f"generation {generation} is active: rebuild first, then drop the old one")
+    await generations.set_state(db, current["active"], [g for g in current["live"] if g != generation])
+    await generations.drop(db, generation)
+
+
+async def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--drop", type=int, metavar="N", help="drop generation N instead of rebuilding")
+    args = parser.parse_args(argv)
+    s = settings.load()
+    client = mongo.connect(s)
+    try:
+        if args.drop:
+            await drop(client, s.mongodb_db, args.drop)
+            print(f"dropped generation {args.drop}")
+        else:
+            print(f"generation {await rebuild(client, s.kafka_bootstrap_servers, s.consumer_group, s.mongodb_db)} is active")
+    finally:
+        await client.close()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(main(sys.argv[1:]))
