@@ -145,3 +145,10 @@ async def test_sla_is_a_township_setting_and_bad_input_names_the_field(api):
     assert {e["loc"][-1] for e in bad.json()["detail"]} >= {"category", "enterprise_id", "raised_on"}
     assert (await api.get(f"{T}/issues", headers=bearer("xiyang_clerk"))).status_code == 403
     assert (await api.get(f"{T}/issues/nope", headers=CLERK)).status_code == 404
+
+
+async def test_dates_centuries_away_are_refused_rather_than_counted(api):
+    r = await api.post(f"{T}/issues", json=issue(raised_on="2026-03-02", deadline="3326-09-12"), headers=CLERK)
+    assert r.status_code == 422 and "deadline" in r.text and "2099-12-31" in r.text
+    sweep = await api.post(f"{T}/supervision/sweep", params={"on": "0001-01-29"}, headers=ADMIN)
+    assert sweep.status_code == 422

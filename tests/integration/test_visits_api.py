@@ -177,3 +177,9 @@ async def test_another_townships_token_gets_403_revealing_nothing_and_no_token_g
         assert (await api.request(method, f"{T}{path}", headers=bearer("dacheng_viewer"), **kwargs)).status_code == 403
     else:
         assert (await api.request(method, f"{T}{path}", headers=bearer("county_viewer"), **kwargs)).status_code == 200
+
+
+async def test_a_township_id_outside_the_contract_pattern_is_a_422_even_for_a_county_token(api):
+    body = {"enterprise_id": E1, "name": "x", "category": "industry"}
+    r = await api.post("/api/v1/townships/Da%20Cheng/enterprises", json=body, headers=bearer("county_admin"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "township"]

@@ -18,6 +18,8 @@ from typing import Annotated, Callable, Optional
 from fastapi import Depends, HTTPException, Path as PathParam, Request
 from pydantic import BaseModel
 
+from contracts.types import TOWNSHIP_PATTERN
+
 COUNTY = "county"
 DEV_TOKENS = Path(__file__).with_name("dev_tokens.json")
 
@@ -77,7 +79,10 @@ def authenticate(request: Request) -> Principal:
 def township_access(role: Role) -> Callable[..., Principal]:
     """Dependency for /…/townships/{township}/… routes: the token must cover that township with `role`."""
 
-    def check(township: Annotated[str, PathParam()], principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    def check(
+        township: Annotated[str, PathParam(pattern=TOWNSHIP_PATTERN, description="the township id")],
+        principal: Annotated[Principal, Depends(authenticate)],
+    ) -> Principal:
         if not principal.may(township, role):
             raise FORBIDDEN
         return principal

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from buildingblocks.auth import Principal, Role, county_access, township_access
 from contracts.enums import Level
-from contracts.types import LocalDate
 from issues import domain, handlers
 from issues.calendar import ScheduleError, parse_schedule
 from issues.errors import Conflict, Invalid, NotFound
-from issues.requests import AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
+from issues.requests import AssignIn, CloseIn, Day, ExtendIn, IssueIn, ReopenIn
 from issues.rules import RulesIn
 
 router = APIRouter(prefix="/api/v1")
@@ -112,7 +111,7 @@ async def supervision(township: str, _: Viewer, c: Ctx):
 
 
 @router.post(T + "/supervision/sweep", tags=["supervision (督办)"], summary="Run the escalation sweep now (as of `on`)")
-async def run_sweep(township: str, _: Admin, c: Ctx, on: Annotated[Optional[LocalDate], Query()] = None):
+async def run_sweep(township: str, _: Admin, c: Ctx, on: Annotated[Optional[Day], Query()] = None):
     changed = await handlers.sweep(c, township, on or domain.today())
     return {"changed": [{"issue_id": d["issue_id"], "level": d["level"]} for d in changed]}
 
@@ -139,7 +138,7 @@ async def calendar_years(_: Annotated[Principal, Depends(county_access(Role.view
 
 
 @router.put("/calendar/{year}", tags=["calendar"], summary="Load a year's official holiday schedule; provisional deadlines are recounted")
-async def load_calendar(year: int, _: CountyAdmin, c: Ctx, request: Request, schedule: Annotated[dict, Body()]):
+async def load_calendar(year: Annotated[int, Path(ge=2000, le=2099)], _: CountyAdmin, c: Ctx, request: Request, schedule: Annotated[dict, Body()]):
     try:
         parsed = parse_schedule(schedule)
     except ScheduleError as exc:

@@ -24,7 +24,7 @@ from issues import domain
 from issues.calendar import WorkCalendar
 from issues.errors import Conflict, Invalid, NotFound
 from issues.repository import Repository, key
-from issues.requests import AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
+from issues.requests import EARLIEST, LATEST, AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
 
 D = date.fromisoformat
 
@@ -64,6 +64,8 @@ async def raise_issue(
     origin: Optional[dict] = None,
 ) -> tuple[bool, dict]:
     """Create the issue once; (False, existing) when it exists (a redelivery, a retry)."""
+    if not EARLIEST <= raised_on <= LATEST:  # also for intake: such a demand is dead-lettered with this reason
+        raise Invalid("raised_on", f"{raised_on.isoformat()} is not between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
     rules = await ctx.repo.rules(township)
     if deadline is None:
         counted = domain.sla_deadline(ctx.calendar, rules, category, raised_on)

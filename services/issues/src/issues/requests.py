@@ -1,9 +1,10 @@
 """HTTP request bodies of the issues service; unknown fields are refused."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
 
 from contracts.enums import IssueCategory, IssueSource, Outcome, Satisfaction
@@ -11,6 +12,17 @@ from contracts.types import USCC, LocalDate, Name, OptionalName
 from issues.domain import today
 
 Said = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def _in_range(day: date) -> date:
+    # Working days are counted day by day: a date centuries away is a typo, and would cost a long count.
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
+    return day
+
+
+Day = Annotated[LocalDate, AfterValidator(_in_range)]
 
 
 def _not_future(day):
@@ -29,8 +41,8 @@ class IssueIn(Body):
     description: Said
     source: IssueSource
     responsible_unit: OptionalName = None
-    deadline: Optional[LocalDate] = Field(None, description="default: the township's SLA for the category, in working days")
-    raised_on: Optional[LocalDate] = Field(None, description="default: today")
+    deadline: Optional[Day] = Field(None, description="default: the township's SLA for the category, in working days")
+    raised_on: Optional[Day] = Field(None, description="default: today")
 
     _past = field_validator("raised_on")(_not_future)
 
@@ -38,13 +50,13 @@ class IssueIn(Body):
 class AssignIn(Body):
     responsible_unit: Name
     reason: Annotated[str, StringConstraints(max_length=4000)] = ""
-    assigned_on: Optional[LocalDate] = Field(None, description="default: today")
+    assigned_on: Optional[Day] = Field(None, description="default: today")
 
     _past = field_validator("assigned_on")(_not_future)
 
 
 class CloseIn(Body):
-    closed_on: LocalDate
+    closed_on: Day
     outcome: Outcome
     resolution: Said
     satisfaction: Optional[Satisfaction] = None
@@ -53,13 +65,13 @@ class CloseIn(Body):
 
 
 class ReopenIn(Body):
-    reopened_on: LocalDate
+    reopened_on: Day
     reason: Said
-    deadline: Optional[LocalDate] = None
+    deadline: Optional[Day] = None
 
     _past = field_validator("reopened_on")(_not_future)
 
 
 class ExtendIn(Body):
-    deadline: LocalDate
+    deadline: Day
     reason: Said
