@@ -18,7 +18,7 @@ from faststream.kafka.annotations import KafkaMessage
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from buildingblocks import mongo
+from buildingblocks import errors, mongo
 from buildingblocks.auth import TokenStore
 from buildingblocks.consumer import BatchConsumer
 from buildingblocks.deadletter import DeadLetters
@@ -103,6 +103,7 @@ class Service:
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)
         app.state.tokens = TokenStore.from_env()
+        errors.install_handlers(app)
 
         @app.get("/health", tags=["ops"], summary="Liveness and dependency check (no auth)")
         async def health() -> JSONResponse:

@@ -4,13 +4,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
-from fastapi.responses import JSONResponse
 
 from buildingblocks.auth import Principal, Role, county_access, township_access
 from contracts.enums import Level
 from issues import domain, handlers
 from issues.calendar import ScheduleError, parse_schedule
-from issues.errors import Conflict, Invalid, NotFound
+from buildingblocks.errors import Invalid, NotFound
 from issues.requests import AssignIn, CloseIn, Day, ExtendIn, IssueIn, ReopenIn
 from issues.rules import RulesIn
 
@@ -68,7 +67,7 @@ async def list_issues(
 async def get_issue(township: str, issue_id: str, _: Viewer, c: Ctx):
     doc = await c.repo.get(township, issue_id)
     if doc is None:
-        raise NotFound(f"unknown issue: {issue_id}")
+        raise NotFound("issue", [issue_id])
     return handlers.view(doc)
 
 
@@ -149,16 +148,3 @@ async def load_calendar(year: Annotated[int, Path(ge=2000, le=2099)], _: CountyA
     c.calendar = c.calendar.with_schedule(parsed)
     return {"year": year, "recounted": await handlers.recount_provisional(c, year)}
 
-
-def install_error_handlers(app) -> None:
-    @app.exception_handler(NotFound)
-    async def not_found(_r, exc):
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(Conflict)
-    async def conflict(_r, exc):
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    @app.exception_handler(Invalid)
-    async def invalid(_r, exc):
-        return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]}, status_code=422)

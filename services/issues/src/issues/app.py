@@ -44,5 +44,4 @@ def create_app() -> FastAPI:
     intake.subscribe(service, ctx)
     app = service.http_app("issues", "0.1.0", routers=[api.router])
     app.state.ctx = ctx
-    api.install_error_handlers(app)
     return app

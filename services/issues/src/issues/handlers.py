@@ -22,7 +22,7 @@ from contracts.events import (
 from contracts.topics import ISSUES as ISSUES_TOPIC
 from issues import domain
 from issues.calendar import WorkCalendar
-from issues.errors import Conflict, Invalid, NotFound
+from buildingblocks.errors import Conflict, Invalid, NotFound
 from issues.repository import Repository, key
 from issues.requests import EARLIEST, LATEST, AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
 
@@ -114,7 +114,7 @@ async def raise_from_request(ctx: Context, township: str, body: IssueIn, idem: O
 async def _load(ctx: Context, township: str, issue_id: str) -> dict:
     doc = await ctx.repo.get(township, issue_id)
     if doc is None:
-        raise NotFound(f"unknown issue: {issue_id}")
+        raise NotFound("issue", [issue_id])
     return doc
 
 

@@ -10,7 +10,7 @@ from buildingblocks.auth import Principal, Role, township_access
 from contracts.types import LocalDate
 from visits import handlers
 from visits.domain import today
-from visits.errors import Conflict, Invalid, NotFound
+from buildingblocks.errors import NotFound
 from visits.repository import Repository
 from visits.requests import AssignmentEnd, AssignmentIn, EnterpriseIn, OfficialIn, TownshipSettingsIn, VisitIn
 
@@ -124,16 +124,3 @@ async def put_settings(township: str, body: TownshipSettingsIn, _: Admin, repo: 
     await repo.set_quiet_days(township, body.quiet_period_days)
     return {"quiet_period_days": body.quiet_period_days}
 
-
-def install_error_handlers(app) -> None:
-    @app.exception_handler(NotFound)
-    async def not_found(_request, exc: NotFound):
-        return JSONResponse({"detail": str(exc), "unknown": {exc.what: exc.ids}}, status_code=404)
-
-    @app.exception_handler(Conflict)
-    async def conflict(_request, exc: Conflict):
-        return JSONResponse({"detail": str(exc), **exc.detail}, status_code=409)
-
-    @app.exception_handler(Invalid)
-    async def invalid(_request, exc: Invalid):
-        return JSONResponse({"detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]}, status_code=422)

@@ -17,5 +17,4 @@ def create_app() -> FastAPI:
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
     app = service.http_app("visits", "0.1.0", routers=[api.router])
     app.state.repository = repository
-    api.install_error_handlers(app)
     return app

@@ -15,7 +15,7 @@ from contracts.events import EnterpriseRegistered, Official, VisitLogged
 from contracts.topics import VISITS as VISITS_TOPIC
 from visits import repository as r
 from visits.domain import Assignment, PastVisit, assigned_on, disturbance_guard, today
-from visits.errors import Conflict, Invalid, NotFound
+from buildingblocks.errors import Conflict, Invalid, NotFound
 from visits.importing import ImportFileError, RowError, read_enterprises
 from visits.requests import AssignmentIn, EnterpriseIn, OfficialIn, VisitIn
 

@@ -13,6 +13,12 @@ from visits.domain import today
 Description = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
 
 
+def _once(values: list, what: str) -> list:
+    if len(set(values)) != len(values):
+        raise ValueError(f"{what} is listed twice")
+    return values
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -32,12 +38,7 @@ class EnterpriseIn(Body):
     park: OptionalName = None
     assigned_official_ids: list[Id] = Field(default_factory=list)
 
-    @field_validator("assigned_official_ids")
-    @classmethod
-    def distinct(cls, ids: list[str]) -> list[str]:
-        if len(set(ids)) != len(ids):
-            raise ValueError("an official is listed twice")
-        return ids
+    _distinct = field_validator("assigned_official_ids")(lambda ids: _once(ids, "an official"))
 
 
 class DemandIn(Body):
@@ -64,19 +65,8 @@ class VisitIn(Body):
             raise ValueError(f"a visit cannot be in the future (today is {today().isoformat()})")
         return day
 
-    @field_validator("visitor_ids")
-    @classmethod
-    def distinct_visitors(cls, ids: list[str]) -> list[str]:
-        if len(set(ids)) != len(ids):
-            raise ValueError("an official is listed twice")
-        return ids
-
-    @field_validator("services")
-    @classmethod
-    def distinct_services(cls, services: list[Service]) -> list[Service]:
-        if len(set(services)) != len(services):
-            raise ValueError("a service is listed twice")
-        return services
+    _distinct_visitors = field_validator("visitor_ids")(lambda ids: _once(ids, "an official"))
+    _distinct_services = field_validator("services")(lambda services: _once(services, "a service"))
 
     @model_validator(mode="after")
     def joint_has_company(self) -> "VisitIn":
