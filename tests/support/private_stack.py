@@ -57,7 +57,14 @@ class PrivateStack:
         return self
 
     def stop_kafka(self) -> None:
-        pid = int((self.state / "kafka.pid").read_text())
+        self.stop_server("kafka")
+
+    def stop_ferretdb(self) -> None:
+        self.stop_server("ferretdb")
+
+    def stop_server(self, name: str) -> None:
+        """SIGTERM the server (SIGKILL if it lingers); `start()` brings it back on the same ports and data."""
+        pid = int((self.state / f"{name}.pid").read_text())
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
