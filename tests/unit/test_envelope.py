@@ -221,6 +221,19 @@ def test_unknown_type():
     assert "VisitDeleted" in rejected(body, "unknown_type")
 
 
+def test_an_oversized_message_is_refused_before_parsing_and_a_large_real_one_is_not():
+    from contracts.envelope import MAX_EVENT_BYTES
+
+    big = sample("VisitLogged")
+    big["padding"] = "x" * MAX_EVENT_BYTES  # an unknown attribute: would otherwise be ignored
+    assert f"at most {MAX_EVENT_BYTES}" in rejected(big, "too_large")
+    assert "bytes" in rejected(b"[" * (MAX_EVENT_BYTES + 1), "too_large")
+    heavy = visit(demands=[{"demand_id": f"d{n}", "category": "labour", "description": "缺" * 4000, "resolved_on_spot": False}
+                           for n in range(10)], summary="走" * 20000)
+    assert len(raw(heavy)) > 150_000
+    assert len(parse(raw(heavy)).data.demands) == 10
+
+
 def test_unsupported_major_version():
     body = sample("VisitLogged")
     body["dataschema"] = "urn:township-events:VisitLogged:2"

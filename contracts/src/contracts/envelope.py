@@ -14,6 +14,9 @@ from contracts.types import Id, Timestamp, TownshipId
 
 CONTENT_TYPE = "application/cloudevents+json; charset=UTF-8"
 SUPPORTED_MAJORS = {1}
+# The largest real event (a visit with many demands of 4000 characters each) is far below this; anything
+# larger is a mistake or an attack, refused before it costs a JSON parse.
+MAX_EVENT_BYTES = 256 * 1024
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 _DATASCHEMA = re.compile(r"^urn:township-events:(?P<type>[A-Za-z]+):(?P<major>\d+)$")
 
@@ -95,6 +98,9 @@ def describe(exc: ValidationError, prefix: str = "") -> str:
 
 def parse(raw: bytes | str) -> CloudEvent[Payload]:
     """Validate a Kafka message value; raise InvalidEvent naming what is wrong."""
+    size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
+    if size > MAX_EVENT_BYTES:
+        raise InvalidEvent("too_large", f"the value is {size} bytes; at most {MAX_EVENT_BYTES} are accepted")
     try:
         # Decode explicitly: json.loads(bytes) would also take UTF-16/32. A UTF-8 BOM is tolerated (RFC 8259 §8.1).
         text = raw.decode("utf-8-sig") if isinstance(raw, (bytes, bytearray)) else raw
