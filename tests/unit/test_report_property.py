@@ -28,7 +28,7 @@ from tests.support.reference import make_uscc, ref_period, reference_report
 
 from reporting import facts as facts_module
 from reporting.facts import facts_for
-from reporting.report import Period, compute
+from reporting.report import COUNTY, Period, compute, report_for
 
 FIELDS = (
     "township", "period", "period_start", "period_end",
@@ -244,6 +244,9 @@ def check_all(facts: dict[str, list[dict]], scenario: Scenario) -> None:
             got = compute(facts, township, period)
             want = reference_report(scenario.events, township, ref)
             problems += [f"[{township or 'county'} {text}] {m}" for m in mismatches(got, want)]
+        # The county report's total is the sum of the townships' tallies: it must equal the total over all events.
+        total = report_for(facts, COUNTY, period)["total"]
+        problems += [f"[county report total {text}] {m}" for m in mismatches(total, reference_report(scenario.events, None, ref))]
     assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} mismatches)"
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from buildingblocks.auth import FORBIDDEN, Principal, Role, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
 from reporting import bulletins, exports, generations, scorecards
-from reporting.report import COUNTY, Period, compute, report_for
+from reporting.report import COUNTY, Period, county_report, render
 from reporting.store import Store
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -31,24 +31,26 @@ def period_of(period: str) -> Period:
 
 
 @router.get("/county/{period}", summary="Every township's report and the county total over all their events")
-async def county_report(
-    period: str, _: Annotated[Principal, Depends(county_access(Role.viewer))], s: Annotated[Store, Depends(store)]
+async def county(
+    period: str, request: Request, _: Annotated[Principal, Depends(county_access(Role.viewer))], s: Annotated[Store, Depends(store)]
 ):
-    return report_for(await s.facts(), COUNTY, period_of(period))
+    p = period_of(period)
+    return county_report(await request.app.state.views.county(s, p), p)
 
 
 @router.get("/{township}/{period}", summary="One township's report for a month, quarter, half-year or year")
 async def township_report(
+    request: Request,
     township: Annotated[str, Path(pattern=TOWNSHIP_PATTERN)],
     period: str,
     _: Annotated[Principal, Depends(township_access(Role.viewer))],
     s: Annotated[Store, Depends(store)],
 ):
     p = period_of(period)
-    facts = await s.facts(township)
-    if not any(facts.values()):
+    found = await request.app.state.views.township(s, township, p)
+    if found is None:
         raise HTTPException(404, f"no events of township {township} yet")
-    return compute(facts, township, p)
+    return render(found)
 
 
 def bulletin_access(role: Role):

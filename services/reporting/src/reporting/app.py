@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from buildingblocks.service import Service
 from reporting import api, consumers, generations, settings
 from reporting.store import Store
+from reporting.views import Views
 
 
 def create_app() -> FastAPI:
@@ -13,9 +14,11 @@ def create_app() -> FastAPI:
             await Store(service.db, generations.prefix(generation)).ensure_indexes()
 
     service.on_start.insert(0, indexes)
-    consumers.subscribe(service)
+    views = Views()
+    consumers.subscribe(service, views)
     routers = [api.router, api.bulletin_router, api.scorecard_router, api.ledger_router]
     app = service.http_app("reporting", "0.1.0", routers=routers)
     app.state.db = service.db
+    app.state.views = views
     app.state.bootstrap = service.settings.kafka_bootstrap_servers
     return app

@@ -8,7 +8,7 @@ Beyond contract v1 the issue events refine two figures, and only when such event
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Optional
 
@@ -96,7 +96,41 @@ def issues_of(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
     return issues
 
 
-def compute(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> dict[str, Any]:
+@dataclass
+class Tally:
+    """The counts behind a report. Things are identified within their township, so the tallies of townships
+    add up to the county's exactly, and the county total is their sum (rates are taken after summing)."""
+    township: str
+    period: Period
+    listed: int = 0
+    visited: int = 0
+    visits: int = 0
+    in_person: int = 0
+    county_leader: int = 0
+    raised: int = 0
+    closed: int = 0
+    on_time: int = 0
+    open_at_end: int = 0
+    overdue: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    by_category: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def __add__(self, other: "Tally") -> "Tally":
+        counts = {f: getattr(self, f) + getattr(other, f) for f in _COUNTS}
+        by_category = {c: dict(v) for c, v in self.by_category.items()}
+        for c, v in other.by_category.items():
+            mine = by_category.setdefault(c, {"raised": 0, "closed": 0, "open_at_end": 0})
+            for k, n in v.items():
+                mine[k] += n
+        return Tally(COUNTY, self.period, **counts, by_category=by_category)
+
+
+_COUNTS = ("listed", "visited", "visits", "in_person", "county_leader", "raised", "closed", "on_time", "open_at_end",
+           "overdue", "rated", "satisfied")
+
+
+def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> Tally:
     if township is not None:
         facts = {name: [d for d in docs if d["township"] == township] for name, docs in facts.items()}
     s, e = period.start.isoformat(), period.end.isoformat()
@@ -123,32 +157,61 @@ def compute(facts: dict[str, list[dict]], township: Optional[str], period: Perio
         for k in keys:
             by_category.setdefault(issues[k].category, {"raised": 0, "closed": 0, "open_at_end": 0})[label] += 1
 
+    return Tally(
+        township or COUNTY, period, listed=len(listed), visited=len(visited), visits=len(visits),
+        in_person=sum(v["channel"] == "in_person" for v in visits.values()),
+        county_leader=sum(any(o["rank"] == "county" for o in v["visitors"]) for v in visits.values()),
+        raised=len(raised), closed=len(closed), on_time=len(on_time), open_at_end=len(open_at_end), overdue=len(overdue),
+        rated=len(rated), satisfied=sum(r in SATISFIED for r in rated), by_category=by_category,
+    )
+
+
+def render(t: Tally) -> dict[str, Any]:
+    """The report of CONTRACTS.md §3."""
     return {
-        "township": township or "county",
-        "period": period.text,
-        "period_start": s,
-        "period_end": e,
-        "enterprises_registered": len(listed),
-        "enterprises_visited": len(visited),
-        "coverage_rate": _rate(len(visited), len(listed)),
-        "visits": len(visits),
-        "visits_in_person": sum(v["channel"] == "in_person" for v in visits.values()),
-        "county_leader_visits": sum(any(o["rank"] == "county" for o in v["visitors"]) for v in visits.values()),
-        "issues_raised": len(raised),
-        "issues_closed": len(closed),
-        "issues_closed_on_time": len(on_time),
-        "on_time_rate": _rate(len(on_time), len(closed)),
-        "issues_open_at_end": len(open_at_end),
-        "issues_overdue_at_end": len(overdue),
-        "satisfaction_rate": _rate(sum(r in SATISFIED for r in rated), len(rated)),
-        "by_category": dict(sorted(by_category.items())),
+        "township": t.township,
+        "period": t.period.text,
+        "period_start": t.period.start.isoformat(),
+        "period_end": t.period.end.isoformat(),
+        "enterprises_registered": t.listed,
+        "enterprises_visited": t.visited,
+        "coverage_rate": _rate(t.visited, t.listed),
+        "visits": t.visits,
+        "visits_in_person": t.in_person,
+        "county_leader_visits": t.county_leader,
+        "issues_raised": t.raised,
+        "issues_closed": t.closed,
+        "issues_closed_on_time": t.on_time,
+        "on_time_rate": _rate(t.on_time, t.closed),
+        "issues_open_at_end": t.open_at_end,
+        "issues_overdue_at_end": t.overdue,
+        "satisfaction_rate": _rate(t.satisfied, t.rated),
+        "by_category": dict(sorted(t.by_category.items())),
     }
+
+
+def compute(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> dict[str, Any]:
+    return render(tally(facts, township, period))
+
+
+def by_township(facts: dict[str, list[dict]]) -> dict[str, dict[str, list[dict]]]:
+    """The facts grouped by township in one pass (filtering per township would be townships × facts)."""
+    out: dict[str, dict[str, list[dict]]] = {}
+    for name, docs in facts.items():
+        for d in docs:
+            out.setdefault(d["township"], {n: [] for n in facts})[name].append(d)
+    return out
+
+
+def county_report(tallies: dict[str, Tally], period: Period) -> dict[str, Any]:
+    """Every township's report, the county total (the sum of their tallies) and the ranking."""
+    reports = [render(tallies[t]) for t in sorted(tallies)]
+    total = sum(tallies.values(), Tally(COUNTY, period))
+    return {"period": period.text, "townships": reports, "total": render(total), **rank(reports)}
 
 
 def report_for(facts: dict[str, list[dict]], scope: str, period: Period) -> dict[str, Any]:
     """A township's report, or for scope "county" every township's, the total over all, and the ranking."""
     if scope != COUNTY:
         return compute(facts, scope, period)
-    townships = sorted({d["township"] for docs in facts.values() for d in docs})
-    reports = [compute(facts, t, period) for t in townships]
-    return {"period": period.text, "townships": reports, "total": compute(facts, None, period), **rank(reports)}
+    return county_report({t: tally(f, t, period) for t, f in by_township(facts).items()}, period)
