@@ -37,6 +37,11 @@ class CloudEvent(BaseModel, Generic[P]):
     data: P
 
 
+# Parametrised once: looking a generic up per message costs as much as validating it.
+_ENVELOPE = CloudEvent[dict[str, Any]]
+_TYPED = {name: CloudEvent[model] for name, model in PAYLOADS.items()}
+
+
 class InvalidEvent(ValueError):
     """A message that cannot be accepted; `reason` is a short code, `detail` says which field and why."""
 
@@ -110,7 +115,7 @@ def parse(raw: bytes | str) -> CloudEvent[Payload]:
     if not isinstance(body, dict):
         raise InvalidEvent("not_an_object", f"the value is JSON {type(body).__name__}, not an object")
     try:
-        envelope = CloudEvent[dict[str, Any]].model_validate(body)
+        envelope = _ENVELOPE.model_validate(body)
     except ValidationError as exc:
         raise InvalidEvent("invalid_envelope", describe(exc)) from None
     model = PAYLOADS.get(envelope.type)
@@ -128,4 +133,4 @@ def parse(raw: bytes | str) -> CloudEvent[Payload]:
         payload = model.model_validate(envelope.data)
     except ValidationError as exc:
         raise InvalidEvent("invalid_data", describe(exc, "data")) from None
-    return CloudEvent[model].model_construct(**{**dict(envelope), "data": payload})
+    return _TYPED[envelope.type].model_construct(**{**dict(envelope), "data": payload})

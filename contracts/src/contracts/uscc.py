@@ -1,6 +1,8 @@
 """Unified Social Credit Code (统一社会信用代码, GB 32100-2015) validation."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 symbols: no I, O, Z, S, V
 WEIGHTS = [pow(3, i, 31) for i in range(17)]
 ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]  # GB 11714 organisation code, positions 9-16
@@ -30,6 +32,11 @@ def validate(code: str) -> str:
     """Return the normalised code, or raise USCCError saying what is wrong."""
     if not isinstance(code, str):
         raise USCCError("must be a string of 18 characters")
+    return _validated(code)
+
+
+@lru_cache(maxsize=1 << 17)  # every event names an enterprise, and the same ones again and again
+def _validated(code: str) -> str:
     c = normalise(code)
     if len(c) != 18:
         raise USCCError(f"must be 18 characters, got {len(c)}")
