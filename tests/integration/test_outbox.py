@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient
 
 from buildingblocks.kafka import make_broker
-from buildingblocks.outbox import Relay, attach, entry
+from buildingblocks.outbox import SENT, Relay, attach, entry, written
 from buildingblocks.service import Service
 from buildingblocks.settings import Settings
 from contracts.envelope import CONTENT_TYPE, encode, new_event
@@ -88,10 +88,13 @@ def relay_name() -> str:
 
 
 async def outbox_of(db, collection: str, doc_id) -> list:
-    return (await db[collection].find_one({"_id": doc_id}))["outbox"]
+    """The document's entries not yet recorded as sent."""
+    entries = (await db[collection].find_one({"_id": doc_id}))["outbox"]
+    sent = {d["_id"] async for d in db[SENT].find({"_id": {"$in": [e["id"] for e in entries]}})}
+    return [e for e in entries if e["id"] not in sent]
 
 
-async def test_entries_go_out_as_the_exact_bytes_keyed_by_enterprise_then_leave_the_document(
+async def test_entries_go_out_as_the_exact_bytes_keyed_by_enterprise_then_are_recorded_as_sent(
     db, broker, kafka_bootstrap, township, enterprise
 ):
     first, second = visit(township, enterprise), visit(township, enterprise)
@@ -113,7 +116,8 @@ async def test_entries_go_out_as_the_exact_bytes_keyed_by_enterprise_then_leave_
         assert r.key == enterprise.encode()
         assert headers["content-type"] == CONTENT_TYPE
     doc = await db.visits.find_one({"_id": "v1"})
-    assert doc["outbox"] == [] and doc["summary"] == "changed" and doc["version"] == 2
+    assert await outbox_of(db, "visits", "v1") == [] and doc["summary"] == "changed" and doc["version"] == 2
+    assert [e["id"] for e in doc["outbox"]] == [first.id, second.id]  # kept: the record of what it published
     assert relay.stats["published"] == 2 and relay.stats["leader"] is True
 
 
@@ -153,7 +157,7 @@ async def test_a_relay_killed_between_publish_and_removal_leaves_the_entry_for_t
     name = relay_name()
 
     class KilledBeforeRemoval(Relay):
-        async def remove(self, collection, doc_id, e):
+        async def mark(self, collection, doc_id, e):
             raise asyncio.CancelledError()  # what a kill at this point leaves behind
 
     crashed = KilledBeforeRemoval(broker, db, ["visits"], name, lease_s=1.0)
@@ -203,7 +207,7 @@ async def test_two_running_relays_publish_each_event_once_and_hand_over_on_stop(
     try:
         batch1 = [visit(township, enterprise) for _ in range(20)]
         for i, e in enumerate(batch1):
-            await db.visits.insert_one({"_id": f"a{i}", "outbox": [entry(e, VISITS)]})
+            await write(db, f"a{i}", [entry(e, VISITS)])
 
         async def all_published():
             return sum(r.stats["published"] for r in relays) == len(batch1)
@@ -216,7 +220,7 @@ async def test_two_running_relays_publish_each_event_once_and_hand_over_on_stop(
         await leader.stop()  # releases the lease: the standby takes over well before 2 s expire
         batch2 = [visit(township, enterprise) for _ in range(5)]
         for i, e in enumerate(batch2):
-            await db.visits.insert_one({"_id": f"b{i}", "outbox": [entry(e, VISITS)]})
+            await write(db, f"b{i}", [entry(e, VISITS)])
 
         async def standby_done():
             return standby.stats["published"] == len(batch2)
@@ -229,7 +233,7 @@ async def test_two_running_relays_publish_each_event_once_and_hand_over_on_stop(
 
     out = await records(kafka_bootstrap, [e.id for e in batch1 + batch2])
     assert [ce_id(r) for r in out] == [e.id for e in batch1 + batch2]  # each once, in order
-    assert await db.visits.count_documents({"outbox.0": {"$exists": True}}) == 0
+    assert await db[SENT].count_documents({}) == len(batch1 + batch2)  # each recorded as sent once
 
 
 async def test_with_an_unreachable_broker_nothing_is_removed_and_a_working_one_sends_it_later(
@@ -282,7 +286,7 @@ async def test_attach_runs_the_relay_with_a_services_start_and_stop(mongo_uri, k
         for hook in service.on_start:  # as the lifespan does: hooks first, then the broker
             await hook(service)
         await service.start_broker()
-        await service.db.visits.insert_one({"_id": "v1", "outbox": [entry(event, VISITS)]})
+        await write(service.db, "v1", [entry(event, VISITS)])
         await eventually(lambda: _empty(service.db, "v1"), what="the entry published")
         for hook in service.on_stop:
             await hook(service)
@@ -311,11 +315,11 @@ async def test_a_running_relay_waits_out_a_kafka_outage_and_sends_each_entry_onc
         try:
             await private.start()
             await relay.start()
-            await db.visits.insert_one({"_id": "v0", "outbox": [entry(before, VISITS)]})
+            await write(db, "v0", [entry(before, VISITS)])
             await eventually(lambda: _empty(db, "v0"), what="the first entry published")
 
             await asyncio.to_thread(stack.stop_kafka)
-            await db.visits.insert_one({"_id": "v1", "outbox": [entry(e, VISITS) for e in during]})
+            await write(db, "v1", [entry(e, VISITS) for e in during])
 
             async def failing():
                 return relay.stats["errors"] >= 3
@@ -339,4 +343,10 @@ async def test_a_running_relay_waits_out_a_kafka_outage_and_sends_each_entry_onc
 
 
 async def _empty(db, doc_id) -> bool:
-    return (await db.visits.find_one({"_id": doc_id}))["outbox"] == []
+    return await outbox_of(db, "visits", doc_id) == []
+
+
+async def write(db, doc_id, entries) -> None:
+    """As a service's repository does: the write, then the hint to this process's relay (no sweep needed)."""
+    await db.visits.insert_one({"_id": doc_id, "outbox": entries})
+    written("visits", doc_id, entries)

@@ -1,17 +1,21 @@
 """Transactional outbox without multi-document transactions: pending events ride in the document they concern.
 
 A write carries its state change and its events in ONE document write: `"outbox": [entry(...), ...]` on insert,
-`{"$push": {"outbox": entry(...)}}` in the same update_one as the change. The Relay publishes pending entries
-in seq order, awaits Kafka's ack, then removes each from its document. At-least-once: a crash between the two
-republishes the same event id, and consumers dedupe on it.
+`{"$push": {"outbox": entry(...)}}` in the same update_one as the change, then tells the relay (`written`).
+The Relay publishes entries in seq order, awaits Kafka's ack, then records the event id in `outbox_sent`.
+At-least-once: a crash between the two republishes the same event id, and consumers dedupe on it.
 
-Runs on MongoDB 8 and FerretDB 1.24 alike, hence: no transactions, no aggregation, one single-document
-update per removal (FerretDB deadlocks on a multi-update command), and removal by `$pull` of the entry exactly
-as read (FerretDB ignores `$pull` with a condition such as `{"id": ...}`: it matches whole values only).
+Finding work without scanning: the writes of this process reach its relay directly (`written`), so a logged
+visit goes out at once. A sweep of the collections (on taking the lease, then every `sweep_s`) finds what
+other processes or a crashed one left unsent. Entries stay in their documents as the record of what each
+published; nothing is updated after the write. That is what FerretDB 1.24 needs: it filters anything but
+`_id` in Go over the whole collection and updates by `_id` in time linear in its size (measured: 48 ms per
+update at 20k documents), while an insert stays cheap. No transactions, no aggregation, on MongoDB 8 too.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -24,7 +28,6 @@ from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from buildingblocks import locks
 from contracts.envelope import CloudEvent, encode, headers_for
 from contracts.topics import key_for
 
@@ -32,6 +35,14 @@ log = logging.getLogger("outbox")
 
 FIELD = "outbox"
 LEASES = "leases"
+SENT = "outbox_sent"  # one document per published event id: insert-only
+_relays: dict[str, list["Relay"]] = {}  # collection → the running relays of this process
+
+
+def written(collection: str, doc_id: Any, entries: list[dict[str, Any]]) -> None:
+    """Call after a write that carried outbox entries: this process's relay publishes them without a sweep."""
+    for relay in _relays.get(collection, ()):
+        relay.hint(collection, doc_id, entries)
 
 _seq_lock = threading.Lock()
 _last_seq = 0
@@ -89,6 +100,7 @@ class Relay:
         publish_timeout_s: Optional[float] = None,
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
+        sweep_s: float = 30.0,
     ):
         self.broker = broker
         self.db = db
@@ -100,9 +112,13 @@ class Relay:
         self.publish_timeout_s = publish_timeout_s if publish_timeout_s is not None else lease_s / 4
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
+        self.sweep_s = sweep_s
+        self._next_sweep = float("-inf")
+        self._queue: dict[str, Pending] = {}  # event id → entry written by this process, in write order
+        self._wake = asyncio.Event()
         self.holder = uuid.uuid4().hex
         self.lease_id = f"relay:{name}"
-        self.stats: dict[str, Any] = {"published": 0, "errors": 0, "last_error": None, "leader": False}
+        self.stats: dict[str, Any] = {"published": 0, "queued": 0, "errors": 0, "last_error": None, "leader": False}
         self._lease_started = float("-inf")  # loop time when the current lease term began
         self._inflight: Optional[tuple[str, asyncio.Future]] = None
         self._task: Optional[asyncio.Task] = None
@@ -127,6 +143,7 @@ class Relay:
             raise
         if held != self.stats["leader"]:
             log.info("relay %s %s the lease (%s)", self.name, "took" if held else "lost", self.holder)
+            self._next_sweep = float("-inf")  # a new leader first looks for what the last one left
         self.stats["leader"] = held
         self._lease_started = started if held else float("-inf")
         return held
@@ -142,7 +159,14 @@ class Relay:
 
     # --- one pass ----------------------------------------------------------------------------------------
 
-    async def pending(self) -> list[Pending]:
+    def hint(self, collection: str, doc_id: Any, entries: list[dict[str, Any]]) -> None:
+        for e in entries:
+            self._queue[e["id"]] = Pending(collection, doc_id, e, int(e["seq"]))
+        self._wake.set()
+
+    async def sweep(self) -> list[Pending]:
+        """Every entry of the collections not in the sent log (reads all of them: hence only now and then)."""
+        sent = {d["_id"] async for d in self.db[SENT].find({}, {"_id": 1})}
         found: list[Pending] = []
         for name in self.collections:
             async for doc in self.db[name].find({f"{FIELD}.0": {"$exists": True}}, {FIELD: 1}):
@@ -150,9 +174,17 @@ class Relay:
                 for e in doc[FIELD]:
                     # Array order is write order: a later push never goes first, even if its clock was behind.
                     floor = max(floor, int(e["seq"]))
-                    found.append(Pending(name, doc["_id"], e, floor))
-        found.sort(key=lambda p: p.order)  # stable: ties keep array order
+                    if e["id"] not in sent:
+                        found.append(Pending(name, doc["_id"], e, floor))
         return found
+
+    async def pending(self) -> list[Pending]:
+        found = dict(self._queue)
+        if asyncio.get_running_loop().time() >= self._next_sweep:
+            self._next_sweep = asyncio.get_running_loop().time() + self.sweep_s
+            for p in await self.sweep():
+                found.setdefault(p.entry["id"], p)
+        return sorted(found.values(), key=lambda p: p.order)  # stable: ties keep array order
 
     async def publish(self, e: dict[str, Any]) -> None:
         """Send one entry and wait for the ack; a send that timed out is awaited again, never sent twice."""
@@ -170,25 +202,28 @@ class Relay:
         self._inflight = None
         future.result()  # raises the send's error, if any
 
-    async def remove(self, collection: str, doc_id: Any, e: dict[str, Any]) -> None:
-        async with locks.document(collection, doc_id):  # FerretDB: never alongside a handler's write
-            result = await self.db[collection].update_one({"_id": doc_id}, {"$pull": {FIELD: e}})
-        if result.modified_count == 0 and await self.db[collection].find_one({"_id": doc_id, f"{FIELD}.id": e["id"]}):
-            # Left in place it would be republished every pass: fail loudly instead.
-            raise RuntimeError(f"could not remove outbox entry {e['id']} from {collection}/{doc_id}")
+    async def mark(self, collection: str, doc_id: Any, e: dict[str, Any]) -> None:
+        try:
+            await self.db[SENT].insert_one({"_id": e["id"], "collection": collection, "doc": doc_id,
+                                            "at": datetime.now(timezone.utc)})
+        except DuplicateKeyError:
+            pass  # published again after a crash: already recorded
 
     async def run_once(self) -> int:
-        """One pass: publish pending entries in order, each removed after its ack. Returns how many went out."""
+        """One pass: publish pending entries in order, each recorded as sent after its ack. Returns how many."""
         if not await self.acquire():
+            self._queue.clear()  # the leader's sweep will find them
             return 0
         published = 0
         for p in await self.pending():
             if not self._lease_fresh():
                 break
             await self.publish(p.entry)  # an error ends the pass: skipping ahead would break the order
-            await self.remove(p.collection, p.doc_id, p.entry)
+            await self.mark(p.collection, p.doc_id, p.entry)
+            self._queue.pop(p.entry["id"], None)
             published += 1
             self.stats["published"] += 1
+        self.stats["queued"] = len(self._queue)
         return published
 
     # --- the loop and its hooks --------------------------------------------------------------------------
@@ -216,15 +251,26 @@ class Relay:
                 self.stats["errors"] += 1
                 self.stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("outbox relay %s: %s; retrying in %.1f s", self.name, self.stats["last_error"], delay)
-            await asyncio.sleep(delay)
+            self._wake.clear()
+            if delay > 0 and not self._queue:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)  # a write of ours ends the wait
+            elif delay > 0:
+                await asyncio.sleep(delay)
 
     async def start(self, _service: Any = None) -> None:
         """An on_start hook: `service.on_start.append(relay.start)`."""
+        for c in self.collections:
+            if self not in _relays.setdefault(c, []):
+                _relays[c].append(self)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self.run(), name=f"outbox-relay:{self.name}")
 
     async def stop(self, _service: Any = None) -> None:
         """An on_stop hook: cancel the loop, wait for it, hand the lease over at once."""
+        for c in self.collections:
+            if self in _relays.get(c, []):
+                _relays[c].remove(self)
         task, self._task = self._task, None
         if task is not None:
             task.cancel()

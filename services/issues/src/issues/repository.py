@@ -7,7 +7,7 @@ from typing import Any, Optional
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from buildingblocks import locks
+from buildingblocks import locks, outbox
 from issues.calendar import YearSchedule, parse_schedule
 from issues.rules import Rules
 
@@ -30,9 +30,10 @@ class Repository:
         """False when the issue exists already: intake is exactly-once by the issue's id."""
         try:
             await self.db[ISSUES].insert_one(doc)
-            return True
         except DuplicateKeyError:
             return False
+        outbox.written(ISSUES, doc["_id"], doc.get("outbox", []))
+        return True
 
     async def get(self, township: str, issue_id: str) -> Optional[dict[str, Any]]:
         return await self.db[ISSUES].find_one({"_id": key(township, issue_id)})
@@ -46,7 +47,10 @@ class Repository:
         update = {"$set": set_, "$inc": {"version": 1}, "$push": {"history": history, "outbox": event}}
         async with locks.document(ISSUES, doc["_id"]):
             result = await self.db[ISSUES].update_one({"_id": doc["_id"], "version": doc["version"]}, update)
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        outbox.written(ISSUES, doc["_id"], [event])
+        return True
 
     async def rules(self, township: str) -> Rules:
         doc = await self.db[SETTINGS].find_one({"_id": township})

@@ -8,7 +8,7 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from buildingblocks import locks
+from buildingblocks import locks, outbox
 from visits.domain import DEFAULT_QUIET_DAYS
 
 OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits", "township_settings"
@@ -39,6 +39,7 @@ class Repository:
             await self.db[collection].insert_one(doc)
         except DuplicateKeyError:
             raise AlreadyExists(await self.db[collection].find_one({"_id": doc["_id"]})) from None
+        outbox.written(collection, doc["_id"], doc.get("outbox", []))
 
     async def officials(self, township: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         found = self.db[OFFICIALS].find({"_id": {"$in": [key(township, i) for i in ids]}}, {"_id": 0})
@@ -61,6 +62,11 @@ class Repository:
                 {"_id": doc_id, "version": version}, {"$set": {"assignments": assignments}, "$inc": {"version": 1}}
             )
         return result.modified_count == 1
+
+    async def note_visit(self, township: str, enterprise_id: str, visit: dict[str, Any]) -> None:
+        doc_id = key(township, enterprise_id)
+        async with locks.document(ENTERPRISES, doc_id):  # FerretDB: updates are read-modify-write
+            await self.db[ENTERPRISES].update_one({"_id": doc_id}, {"$push": {"visit_log": visit}})
 
     async def visits(
         self, township: str, enterprise_id: Optional[str] = None, start: Optional[str] = None, end: Optional[str] = None
