@@ -157,7 +157,7 @@ async def test_a_relay_killed_between_publish_and_removal_leaves_the_entry_for_t
     name = relay_name()
 
     class KilledBeforeRemoval(Relay):
-        async def mark(self, collection, doc_id, e):
+        async def mark(self, sent):
             raise asyncio.CancelledError()  # what a kill at this point leaves behind
 
     crashed = KilledBeforeRemoval(broker, db, ["visits"], name, lease_s=1.0)

@@ -10,12 +10,14 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import secrets
 from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
 from fastapi import Depends, HTTPException, Path as PathParam, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.types import TOWNSHIP_PATTERN
@@ -97,6 +99,39 @@ def county_access(role: Role) -> Callable[..., Principal]:
         return principal
 
     return check
+
+
+# Where a path names the township (or "county") it is about: /api/v1/townships/{t}/… and the reporting
+# service's /api/v1/{reports,bulletins,scorecards,ledger}/{scope}/….
+_SCOPED = re.compile(r"^/api/v1/(?:townships|reports|bulletins|scorecards|ledger)/([^/]+)(?:/|$)")
+_COUNTY_ONLY = re.compile(r"^/api/v1/calendar(?:/|$)")
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def gate(request: Request) -> Optional[JSONResponse]:
+    """Checked before routing (see `install_gate`), so nobody without a token, or with another township's,
+    gets as far as having a body parsed: 401/403 come first, with the same fixed bodies as the dependencies.
+    Writes need a clerk here; the routes' dependencies still decide the exact role (admin for settings)."""
+    path = request.url.path
+    if not path.startswith("/api/"):
+        return None
+    kind, _, token = request.headers.get("authorization", "").partition(" ")
+    principal = request.app.state.tokens.principal(token.strip()) if kind.lower() == "bearer" and token.strip() else None
+    refusal = UNAUTHORIZED if principal is None else None
+    m, county = _SCOPED.match(path), _COUNTY_ONLY.match(path)
+    if principal is not None and (m or county):
+        township = None if county or m[1] == COUNTY else m[1]
+        if not principal.may(township, Role.clerk if request.method in _WRITES else Role.viewer):
+            refusal = FORBIDDEN
+    if refusal is None:
+        return None
+    return JSONResponse({"detail": refusal.detail}, refusal.status_code, headers=refusal.headers)
+
+
+def install_gate(app) -> None:
+    @app.middleware("http")
+    async def check_token_first(request: Request, call_next):
+        return gate(request) or await call_next(request)
 
 
 def main() -> None:

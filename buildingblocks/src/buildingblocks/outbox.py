@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.envelope import CloudEvent, encode, headers_for
 from contracts.topics import key_for
@@ -101,6 +101,7 @@ class Relay:
         backoff_s: float = 0.2,
         max_backoff_s: float = 5.0,
         sweep_s: float = 30.0,
+        batch: int = 200,
     ):
         self.broker = broker
         self.db = db
@@ -113,6 +114,7 @@ class Relay:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self.sweep_s = sweep_s
+        self.batch = batch
         self._next_sweep = float("-inf")
         self._queue: dict[str, Pending] = {}  # event id → entry written by this process, in write order
         self._wake = asyncio.Event()
@@ -120,7 +122,7 @@ class Relay:
         self.lease_id = f"relay:{name}"
         self.stats: dict[str, Any] = {"published": 0, "queued": 0, "errors": 0, "last_error": None, "leader": False}
         self._lease_started = float("-inf")  # loop time when the current lease term began
-        self._inflight: Optional[tuple[str, asyncio.Future]] = None
+        self._inflight: dict[str, asyncio.Future] = {}  # event id → its send, until acknowledged
         self._task: Optional[asyncio.Task] = None
 
     # --- lease -------------------------------------------------------------------------------------------
@@ -186,28 +188,34 @@ class Relay:
                 found.setdefault(p.entry["id"], p)
         return sorted(found.values(), key=lambda p: p.order)  # stable: ties keep array order
 
-    async def publish(self, e: dict[str, Any]) -> None:
-        """Send one entry and wait for the ack; a send that timed out is awaited again, never sent twice."""
-        if self._inflight is None or self._inflight[0] != e["id"]:
-            send = self.broker.publish(
-                e["value"].encode("utf-8"), e["topic"], key=key_for(e["key"]), headers=dict(e["headers"])
-            )
-            future = asyncio.ensure_future(send)
-            future.add_done_callback(_retrieve)  # a send given up on may still fail later: no "never retrieved" noise
-            self._inflight = (e["id"], future)
-        future = self._inflight[1]
-        done, _ = await asyncio.wait({future}, timeout=self.publish_timeout_s)
-        if not done:
-            raise PublishTimeout(f"no ack from Kafka for event {e['id']} within {self.publish_timeout_s:g} s")
-        self._inflight = None
-        future.result()  # raises the send's error, if any
+    async def publish(self, entries: list[dict[str, Any]]) -> None:
+        """Send entries in order without waiting between them (the idempotent producer keeps a partition's order)
+        and wait for every ack; a send that timed out is awaited again next pass, never sent twice."""
+        for e in entries:
+            if e["id"] not in self._inflight:
+                send = self.broker.publish(
+                    e["value"].encode("utf-8"), e["topic"], key=key_for(e["key"]), headers=dict(e["headers"])
+                )
+                future = asyncio.ensure_future(send)
+                future.add_done_callback(_retrieve)  # a send given up on may still fail later: no "never retrieved" noise
+                self._inflight[e["id"]] = future
+        futures = [self._inflight[e["id"]] for e in entries]
+        done, _ = await asyncio.wait(futures, timeout=self.publish_timeout_s)
+        if len(done) < len(futures):
+            raise PublishTimeout(f"no ack from Kafka for {len(futures) - len(done)} events within {self.publish_timeout_s:g} s")
+        for e in entries:
+            self._inflight.pop(e["id"], None)
+        for future in futures:
+            future.result()  # raises a send's error, if any: the pass ends and all of them go again
 
-    async def mark(self, collection: str, doc_id: Any, e: dict[str, Any]) -> None:
+    async def mark(self, sent: list[Pending]) -> None:
+        now = datetime.now(timezone.utc)
+        docs = [{"_id": p.entry["id"], "collection": p.collection, "doc": p.doc_id, "at": now} for p in sent]
         try:
-            await self.db[SENT].insert_one({"_id": e["id"], "collection": collection, "doc": doc_id,
-                                            "at": datetime.now(timezone.utc)})
-        except DuplicateKeyError:
-            pass  # published again after a crash: already recorded
+            await self.db[SENT].insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
+                raise  # else: published again after a crash, already recorded
 
     async def run_once(self) -> int:
         """One pass: publish pending entries in order, each recorded as sent after its ack. Returns how many."""
@@ -215,14 +223,17 @@ class Relay:
             self._queue.clear()  # the leader's sweep will find them
             return 0
         published = 0
-        for p in await self.pending():
+        pending = await self.pending()
+        for start in range(0, len(pending), self.batch):
             if not self._lease_fresh():
                 break
-            await self.publish(p.entry)  # an error ends the pass: skipping ahead would break the order
-            await self.mark(p.collection, p.doc_id, p.entry)
-            self._queue.pop(p.entry["id"], None)
-            published += 1
-            self.stats["published"] += 1
+            chunk = pending[start:start + self.batch]
+            await self.publish([p.entry for p in chunk])  # an error ends the pass: skipping ahead would break the order
+            await self.mark(chunk)
+            for p in chunk:
+                self._queue.pop(p.entry["id"], None)
+            published += len(chunk)
+            self.stats["published"] += len(chunk)
         self.stats["queued"] = len(self._queue)
         return published
 
@@ -278,9 +289,9 @@ class Relay:
                 await task
             except asyncio.CancelledError:
                 pass
-        if self._inflight is not None:
-            self._inflight[1].cancel()
-            self._inflight = None
+        for future in self._inflight.values():
+            future.cancel()
+        self._inflight.clear()
         try:
             await self.release()
         except Exception as exc:  # the lease expires by itself

@@ -19,7 +19,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from buildingblocks import errors, mongo
-from buildingblocks.auth import TokenStore
+from buildingblocks.auth import TokenStore, install_gate
 from buildingblocks.consumer import BatchConsumer
 from buildingblocks.deadletter import DeadLetters
 from buildingblocks.kafka import batch_subscription, make_broker
@@ -46,12 +46,12 @@ class Service:
         client = mongo.connect(settings)
         return cls(settings, client, mongo.database(client, settings), make_broker(settings))
 
-    def consume(self, topics: list[str], handle) -> None:
+    def consume(self, topics: list[str], handle, max_records: int = 500) -> None:
         """Batches of each topic → `handle(list[Received])`; offsets committed after it, bad messages dead-lettered."""
         for topic in topics:
             consumer = BatchConsumer(handle, DeadLetters(self.broker, self.settings.consumer_group))
             self.consumers.append(consumer)
-            self.broker.subscriber(topic, **batch_subscription(self.settings))(_on_batch(consumer))
+            self.broker.subscriber(topic, **batch_subscription(self.settings, max_records))(_on_batch(consumer))
 
     async def start_broker(self, timeout_s: float = 120.0) -> None:
         # Kafka may come up after us (a restart, compose ordering): keep trying rather than die.
@@ -103,6 +103,7 @@ class Service:
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)
         app.state.tokens = TokenStore.from_env()
+        install_gate(app)
         errors.install_handlers(app)
 
         @app.get("/health", tags=["ops"], summary="Liveness and dependency check (no auth)")
@@ -118,6 +119,12 @@ class Service:
                 body,
                 status_code=200 if ok else 503,
             )
+
+        # Liveness only, no I/O and no auth: the bench's latency baseline. Left out of the OpenAPI document, which
+        # lists the contract's endpoints (the security tests derive the token-protected operations from it).
+        @app.get("/livez", include_in_schema=False)
+        async def livez() -> dict[str, bool]:
+            return {"live": True}
 
         for router in routers or []:
             app.include_router(router)

@@ -35,7 +35,8 @@ async def county(
     period: str, request: Request, _: Annotated[Principal, Depends(county_access(Role.viewer))], s: Annotated[Store, Depends(store)]
 ):
     p = period_of(period)
-    return county_report(await request.app.state.views.county(s, p), p)
+    # Plain JSON already: skip FastAPI's encoder, which walks every value of a province's report in Python.
+    return JSONResponse(county_report(await request.app.state.views.county(s, p), p))
 
 
 @router.get("/{township}/{period}", summary="One township's report for a month, quarter, half-year or year")
@@ -50,13 +51,12 @@ async def township_report(
     found = await request.app.state.views.township(s, township, p)
     if found is None:
         raise HTTPException(404, f"no events of township {township} yet")
-    return render(found)
+    return JSONResponse(render(found))
 
 
 def bulletin_access(role: Role):
     """A township's bulletin needs that township's token; the county's needs a county token."""
-    def check(request: Request, scope: Annotated[str, Path(pattern=TOWNSHIP_PATTERN)]) -> Principal:
-        principal = authenticate(request)
+    def check(principal: Annotated[Principal, Depends(authenticate)], scope: Annotated[str, Path(pattern=TOWNSHIP_PATTERN)]) -> Principal:
         if not principal.may(None if scope == COUNTY else scope, role):
             raise FORBIDDEN
         return principal

@@ -19,4 +19,4 @@ def subscribe(service: Service, views: Views) -> None:
             await store.add(facts)
             views.touched(store.prefix, townships)  # after the write: see views.py
 
-    service.consume([VISITS, ISSUES], project)
+    service.consume([VISITS, ISSUES], project, max_records=2000)  # inserts cost per call: fewer, larger

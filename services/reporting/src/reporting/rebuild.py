@@ -14,7 +14,9 @@ import asyncio
 import logging
 import sys
 
-from aiokafka import AIOKafkaConsumer
+from typing import Optional
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import AsyncMongoClient
 
 from buildingblocks import mongo
@@ -28,14 +30,16 @@ log = logging.getLogger("rebuild")
 
 
 async def replay(bootstrap: str, group: str, store: Store) -> int:
-    """Consume the topics from the beginning into `store` until the group has caught up; returns records read."""
+    """Consume the topics from the beginning into `store` until the group has caught up; returns records read.
+    Reading and validating the next batch overlaps the database's insert of the last one (two cores at work)."""
     consumer = AIOKafkaConsumer(*TOPICS, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_poll_records=1000)
+                                auto_offset_reset="earliest", max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024)
     await consumer.start()
     read = 0
+    writing: Optional[tuple[asyncio.Task, dict[TopicPartition, int]]] = None
     try:
         while True:
-            batch = await consumer.getmany(timeout_ms=500)
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
             records = [r for rs in batch.values() for r in rs]
             facts = []
             for record in records:
@@ -43,19 +47,29 @@ async def replay(bootstrap: str, group: str, store: Store) -> int:
                     facts += facts_for(parse(record.value or b""))
                 except InvalidEvent:
                     pass  # the live consumer dead-letters it; a rebuild only skips it
-            if facts:
-                await store.add(facts)
+            if writing:
+                await _finish(consumer, *writing)  # commit only what is written, in order
+                writing = None
             if records:
-                await consumer.commit()  # after the writes, as everywhere
+                offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items() if rs}
+                writing = (asyncio.create_task(store.add(facts)), offsets)
                 read += len(records)
+                continue
             assigned = consumer.assignment()
-            if assigned and not records:
+            if assigned:
                 ends = await consumer.end_offsets(list(assigned))
                 behind = [tp for tp in assigned if await consumer.position(tp) < ends[tp]]
                 if not behind:
                     return read
     finally:
+        if writing:
+            writing[0].cancel()
         await consumer.stop()
+
+
+async def _finish(consumer: AIOKafkaConsumer, task: asyncio.Task, offsets: dict[TopicPartition, int]) -> None:
+    await task
+    await consumer.commit(offsets)
 
 
 async def rebuild(client: AsyncMongoClient, bootstrap: str, base_group: str, db_name: str) -> int:

@@ -26,9 +26,9 @@ class Store:
         await self._c(VISITS).create_index([("township", 1), ("visited_on", 1)])
         await self._c(ENTERPRISES).create_index([("township", 1), ("registered_on", 1)])
 
-    async def facts(self, township: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """Every fact of a township (or of the county); the report is computed from them in Python."""
-        query = {"township": township} if township else {}
+    async def facts(self, township: str | list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Every fact of a township, of some townships, or of the county; reports are computed in Python."""
+        query = {"township": {"$in": township} if isinstance(township, list) else township} if township else {}
         return {name: await self._c(name).find(query, {"_id": 0}).to_list() for name in COLLECTIONS}
 
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:

@@ -14,9 +14,6 @@ from reporting.report import Period, Tally, by_township, tally
 from reporting.store import Store
 
 MAX_TALLIES = 100_000
-# More stale townships than this in a county read: one scan of all facts beats a query per township (on
-# FerretDB 1.24 every filtered query scans its collection anyway).
-SCAN_ALL_ABOVE = 8
 
 
 class Views:
@@ -25,7 +22,7 @@ class Views:
         self._tallies: OrderedDict[tuple[str, str, str], tuple[int, Tally]] = OrderedDict()
         self._townships: dict[str, set[str]] = {}  # per generation, once a full scan has listed them
         self._max = max_tallies
-        self.stats = {"hits": 0, "misses": 0, "scans": 0}
+        self.stats = {"hits": 0, "misses": 0}
 
     def touched(self, prefix: str, townships: Iterable[str]) -> None:
         for t in townships:
@@ -64,7 +61,8 @@ class Views:
         return t
 
     async def county(self, store: Store, period: Period) -> dict[str, Tally]:
-        """Every township's tally: kept ones as they are, the rest from one scan (or a few township queries)."""
+        """Every township's tally: kept ones as they are, the others from one query for just those townships
+        (the first time, from one read of all facts, which also lists the townships)."""
         known = self._townships.get(store.prefix)
         out: dict[str, Tally] = {}
         stale = []
@@ -75,18 +73,14 @@ class Views:
             else:
                 out[t] = kept
         self.stats["hits"] += len(out)
-        if known is not None and len(stale) <= SCAN_ALL_ABOVE:
-            for t in stale:
-                if (got := await self.township(store, t, period)) is not None:
-                    out[t] = got
+        if known is not None and not stale:
             return out
-        self.stats["scans"] += 1
+        self.stats["misses"] += len(stale) if known is not None else 1
         versions = dict(self._version)
         listed = self._townships.setdefault(store.prefix, set())  # from now on, touches add to it
-        grouped = by_township(await store.facts())
+        grouped = by_township(await store.facts(stale if known is not None else None))
         listed |= set(grouped)
         for t, facts in grouped.items():
-            if t not in out:
-                out[t] = tally(facts, t, period)
-                self._put(store.prefix, t, period, versions.get((store.prefix, t), 0), out[t])
+            out[t] = tally(facts, t, period)
+            self._put(store.prefix, t, period, versions.get((store.prefix, t), 0), out[t])
         return out

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Optional
+
+from pymongo.errors import PyMongoError
 
 from buildingblocks.outbox import entry as outbox_entry
 from contracts.envelope import CHINA, new_event
@@ -18,6 +21,9 @@ from visits.domain import Assignment, PastVisit, assigned_on, disturbance_guard,
 from buildingblocks.errors import Conflict, Invalid, NotFound
 from visits.importing import ImportFileError, RowError, read_enterprises
 from visits.requests import AssignmentIn, EnterpriseIn, OfficialIn, VisitIn
+
+
+log = logging.getLogger("visits")
 
 
 def request_hash(body: Any) -> str:
@@ -165,7 +171,10 @@ async def log_visit(repo: r.Repository, township: str, body: VisitIn, idem: Opti
         "outbox": [outbox_entry(event, VISITS_TOPIC)],
     }
     created = await _created_once(repo, r.VISITS, doc, f"visit {visit_id}")
-    await repo.note_visit(township, body.enterprise_id, _guard_entry(doc))  # after: a crash here only weakens the guard
+    try:  # after the visit: a failure here only weakens the guard, and must not tell the clerk it failed
+        await repo.note_visit(township, body.enterprise_id, _guard_entry(doc))
+    except PyMongoError as exc:
+        log.warning("visit %s stored, but not noted on its enterprise for the guard: %s", visit_id, exc)
     return created
 
 

@@ -1,0 +1,174 @@
+"""Plain aiokafka, none of the project's code: fast batch produce, the raw-consumption baseline, a group's
+committed lag, and moving a group's committed offsets to the end (so a new service skips old events)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
+
+from bench.events import CE_HEADERS
+from contracts.topics import PARTITIONS
+
+
+async def partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    out = []
+    for topic in topics:
+        parts = consumer.partitions_for_topic(topic)
+        for _ in range(50):
+            if parts:
+                break
+            await consumer._client.force_metadata_update()  # no public call fetches an unassigned topic's metadata
+            parts = consumer.partitions_for_topic(topic)
+            await asyncio.sleep(0.1)
+        if not parts:
+            raise RuntimeError(f"topic {topic} has no partitions (does it exist?)")
+        out += [TopicPartition(topic, p) for p in sorted(parts)]
+    return out
+
+
+async def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await consumer.end_offsets(await partitions(consumer, topics))
+    finally:
+        await consumer.stop()
+
+
+async def produce(bootstrap: str, items: Iterable[tuple[str, str, bytes]]) -> int:
+    """(topic, key, value) → Kafka, partitioned by key as the default partitioner does, in big batches."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
+                                max_batch_size=512 * 1024, max_request_size=4 * 1024 * 1024)
+    await producer.start()
+    part_of: dict[str, int] = {}
+    batches: dict[tuple[str, int], object] = {}
+    futures = []
+    sent = 0
+    try:
+        for topic, key, value in items:
+            kb = key.encode()
+            p = part_of.get(key)
+            if p is None:
+                p = part_of[key] = (murmur2(kb) & 0x7FFFFFFF) % PARTITIONS
+            batch = batches.get((topic, p))
+            if batch is None:
+                batch = batches[(topic, p)] = producer.create_batch()
+            if batch.append(key=kb, value=value, timestamp=None, headers=CE_HEADERS) is None:
+                futures.append(await producer.send_batch(batch, topic, partition=p))
+                batch = batches[(topic, p)] = producer.create_batch()
+                batch.append(key=kb, value=value, timestamp=None, headers=CE_HEADERS)
+            sent += 1
+        for (topic, p), batch in batches.items():
+            if batch.record_count():
+                futures.append(await producer.send_batch(batch, topic, partition=p))
+        await asyncio.gather(*futures)
+        return sent
+    finally:
+        await producer.stop()
+
+
+async def raw_read(bootstrap: str, topics: list[str], group: str, batch: int = 500, timeout_s: float = 600) -> dict:
+    """The baseline consumer: its own group, getmany batches, auto commit off, one commit at the end; reads
+    every topic from the beginning to the end offsets taken when it starts. Returns the records, the seconds
+    from start to the commit, and `rate`: records per second from the first batch to the commit (the steady
+    state, as the figure it is compared with)."""
+    t0 = time.monotonic()
+    first: tuple[float, int] | None = None
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_poll_records=batch)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(await partitions(consumer, topics))
+        pos = {tp: 0 for tp in ends}
+        read = 0
+        while any(pos[tp] < ends[tp] for tp in ends):
+            if time.monotonic() - t0 > timeout_s:
+                raise TimeoutError(f"raw read not done in {timeout_s:.0f} s ({read} records)")
+            got = await consumer.getmany(timeout_ms=500, max_records=batch)
+            for tp, records in got.items():
+                read += len(records)
+                if records:
+                    pos[tp] = records[-1].offset + 1
+            if first is None and read:
+                first = (time.monotonic(), read)
+        await consumer.commit()
+        end = time.monotonic()
+        if first and end > first[0] and read > first[1]:
+            steady = (read - first[1]) / (end - first[0])
+        else:
+            steady = read / (end - t0)
+        return {"records": read, "seconds": end - t0, "rate": steady}
+    finally:
+        await consumer.stop()
+
+
+class Lag:
+    """The committed lag of a consumer group on topics, against end offsets fixed at construction."""
+
+    def __init__(self, bootstrap: str, group: str, ends: dict[TopicPartition, int]):
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        self.ends = ends
+
+    async def __aenter__(self) -> "Lag":
+        await self.consumer.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.consumer.stop()
+
+    async def committed(self) -> int:
+        total = 0
+        for tp in self.ends:
+            total += min(await self.consumer.committed(tp) or 0, self.ends[tp])
+        return total
+
+    async def wait_zero(self, budget_s: float, every_s: float = 0.25) -> dict:
+        """Poll until the group has committed every end offset. Returns whether it did (`reached`), when
+        (`at`, monotonic), how many records are committed then, and the first poll that saw any progress
+        (`first_at`, `first_committed`), so a rate can leave out the consumer's start-up."""
+        total = sum(self.ends.values())
+        start = time.monotonic()
+        deadline = start + budget_s
+        first_at, first_committed = None, 0
+        samples: list[tuple[float, int]] = []  # (seconds since the start, committed) every ~5 s: does the rate hold?
+        while True:
+            done = await self.committed()
+            now = time.monotonic()
+            if first_at is None and done > 0:
+                first_at, first_committed = now, done
+            if not samples or now - start - samples[-1][0] >= 5:
+                samples.append((round(now - start, 1), done))
+            if done >= total or now > deadline:
+                samples.append((round(now - start, 1), done))
+                return {"reached": done >= total, "at": now, "committed": done, "first_at": first_at,
+                        "first_committed": first_committed, "samples": samples}
+            await asyncio.sleep(every_s)
+
+
+async def commit_at_end(bootstrap: str, group: str, topics: list[str]) -> None:
+    """Commit the current end offsets for `group`: a service joining it later starts there."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = await partitions(consumer, topics)
+        consumer.assign(parts)
+        ends = await consumer.end_offsets(parts)
+        await consumer.commit({tp: off for tp, off in ends.items()})
+    finally:
+        await consumer.stop()
+
+
+async def create_topic(bootstrap: str, name: str, partitions_: int = PARTITIONS) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, partitions_, 1)])
+    except TopicAlreadyExistsError:
+        pass
+    finally:
+        await admin.close()
