@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 DEV := .state/dev
 
-.PHONY: up down test install status demo bench
+.PHONY: up down test install status demo bench faults
 
 up: install  ## Kafka + FerretDB + the three services on 8001/8002/8003 (state in .state/dev)
 	infra/stack.sh start $(DEV) 9092 27017
@@ -25,6 +25,9 @@ install: .venv/.installed  ## Python packages, Kafka jars, FerretDB build (cache
 
 demo:  ## load a realistic Dacheng first quarter through the public APIs of a running `make up`
 	$(PY) -m demo
+
+faults: install  ## the full fault suite (10 SIGKILLs per service, 3 restarts per server, ...); `make test` runs a quick subset
+	FAULTS=full infra/test.sh tests/reliability
 
 bench:  ## P1-P5 performance figures beside their baselines, on a private stack (.venv/bin/python -m bench --scale small for a quick run)
 	$(PY) -m bench

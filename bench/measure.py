@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Optional
 
 
@@ -132,3 +134,30 @@ def say(message: str) -> None:
     import sys
 
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process so far, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuShare:
+    """CPU seconds each named process spends between enter and exit: where a phase's time goes."""
+
+    def __init__(self, pids: dict[str, int]):
+        self.pids = pids
+        self.spent: dict[str, float] = {}
+
+    def __enter__(self) -> "CpuShare":
+        self._start = {n: cpu_seconds(p) for n, p in self.pids.items()}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.spent = {n: cpu_seconds(p) - self._start[n] for n, p in self.pids.items()}
+
+    def per(self, count: int) -> str:
+        if not count:
+            return ""
+        parts = [f"{n} {s / count * 1000:.1f} ms" for n, s in sorted(self.spent.items(), key=lambda kv: -kv[1])]
+        return f"CPU per accepted visit: {', '.join(parts)} (total {sum(self.spent.values()) / count * 1000:.1f} ms)"

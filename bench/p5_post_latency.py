@@ -9,7 +9,7 @@ from typing import Any, Awaitable, Callable
 from bench import live as livemod
 from bench.client import Client
 from bench.context import Ctx
-from bench.measure import LoopLag, Row, ms, open_loop, summary
+from bench.measure import CpuShare, LoopLag, Row, ms, open_loop, summary
 
 RATE = 200.0
 GOAL_S = 0.050
@@ -61,19 +61,22 @@ async def run(ctx: Ctx, live: livemod.Live) -> Row:
             for _ in range(5):
                 await post()
             base = await paced(ctx.scale.p5_seconds, livez, 200)
-            fig = await paced(ctx.scale.p5_seconds, post, 201)
+            pids = {"visits": live.visits.proc.pid, "issues": live.issues.proc.pid, "reporting": live.reporting.proc.pid,
+                    **{name: int((ctx.stack.state / f"{name}.pid").read_text()) for name in ("kafka", "ferretdb")}}
+            with CpuShare(pids) as cpu:
+                fig = await paced(ctx.scale.p5_seconds, post, 201)
     row.raw = {"figure": fig, "baseline": base}
     row.baseline = f"p99 {ms(base['p99'])} (GET /livez, p50 {ms(base['p50'])})"
     row.figure = f"p99 {ms(fig['p99'])} (p50 {ms(fig['p50'])}, n={fig['n']})"
     if fig["p99"] is not None and base["p99"]:
         row.ratio = fig["p99"] / base["p99"]
     row.met = fig["p99"] is not None and fig["p99"] <= GOAL_S and fig["not_ok"] == 0
-    notes = []
+    notes = [cpu.per(fig["statuses"].get("201", 0))]
     if fig["not_ok"]:
         notes.append(f"{fig['not_ok']} of {int(RATE * ctx.scale.p5_seconds)} POSTs not 201 within 10 s "
                      f"{fig['statuses']} "
                      "(latencies of those that never returned count as the time they waited: the p99 is a lower bound)")
     if base["not_ok"]:
         notes.append(f"{base['not_ok']} livez not 200: {base['statuses']}")
-    row.note = "; ".join(notes)
+    row.note = "; ".join(n for n in notes if n)
     return row
