@@ -1,6 +1,7 @@
 """The projection store: inserts new facts in one unordered bulk insert per collection; duplicates are no-ops."""
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from typing import Any
 
@@ -29,7 +30,8 @@ class Store:
     async def facts(self, township: str | list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every fact of a township, of some townships, or of the county; reports are computed in Python."""
         query = {"township": {"$in": township} if isinstance(township, list) else township} if township else {}
-        return {name: await self._c(name).find(query, {"_id": 0}).to_list() for name in COLLECTIONS}
+        found = await asyncio.gather(*(self._c(name).find(query, {"_id": 0}).to_list() for name in COLLECTIONS))
+        return dict(zip(COLLECTIONS, found))  # seven queries at once, not one after another
 
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
         """Insert the facts not stored yet; return how many were new."""
