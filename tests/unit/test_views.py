@@ -104,3 +104,20 @@ def test_generations_are_kept_apart():
     new.add("a", "v2")
     assert render(run(views.township(old, "a", Q1)))["visits"] == 1
     assert render(run(views.township(new, "a", Q1)))["visits"] == 2
+
+
+def test_the_county_body_is_kept_until_the_next_touch():
+    store, views = FakeStore(), Views()
+    store.add("a", "v1")
+    render_calls = []
+
+    def render(tallies):
+        render_calls.append(1)
+        return repr(county_report(tallies, Q1)).encode()
+
+    first = run(views.county_body(store, Q1, render))
+    assert run(views.county_body(store, Q1, render)) == first and len(render_calls) == 1
+    store.add("a", "v2")
+    views.touched("", ["a"])
+    again = run(views.county_body(store, Q1, render))
+    assert again != first and len(render_calls) == 2 and "'visits': 2" in again.decode()

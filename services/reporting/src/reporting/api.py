@@ -36,7 +36,8 @@ async def county(
 ):
     p = period_of(period)
     # Plain JSON already: skip FastAPI's encoder, which walks every value of a province's report in Python.
-    return JSONResponse(county_report(await request.app.state.views.county(s, p), p))
+    body = await request.app.state.views.county_body(s, p, lambda tallies: JSONResponse(county_report(tallies, p)).body)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{township}/{period}", summary="One township's report for a month, quarter, half-year or year")

@@ -8,7 +8,7 @@ process that serves the reports is the one that projects them (one reporting pro
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from reporting.report import Period, Tally, by_township, tally
 from reporting.store import Store
@@ -21,10 +21,13 @@ class Views:
         self._version: dict[tuple[str, str], int] = defaultdict(int)
         self._tallies: OrderedDict[tuple[str, str, str], tuple[int, Tally]] = OrderedDict()
         self._townships: dict[str, set[str]] = {}  # per generation, once a full scan has listed them
+        self._epoch = 0  # bumped by every touch: a county body kept at an older epoch is stale
+        self._bodies: dict[tuple[str, str], tuple[int, bytes]] = {}
         self._max = max_tallies
         self.stats = {"hits": 0, "misses": 0}
 
     def touched(self, prefix: str, townships: Iterable[str]) -> None:
+        self._epoch += 1
         for t in townships:
             self._version[(prefix, t)] += 1
             if prefix in self._townships:
@@ -59,6 +62,18 @@ class Views:
         t = tally(facts, township, period)
         self._put(store.prefix, township, period, version, t)
         return t
+
+    async def county_body(self, store: Store, period: Period, render: Callable[[dict[str, Tally]], bytes]) -> bytes:
+        """The county report as sent, kept until the next touch: with nothing new, a read costs a lookup."""
+        key = (store.prefix, period.text)
+        kept = self._bodies.get(key)
+        if kept is not None and kept[0] == self._epoch:
+            return kept[1]
+        epoch = self._epoch
+        body = render(await self.county(store, period))
+        if epoch == self._epoch:
+            self._bodies[key] = (epoch, body)
+        return body
 
     async def county(self, store: Store, period: Period) -> dict[str, Tally]:
         """Every township's tally: kept ones as they are, the others from one query for just those townships
