@@ -5,54 +5,27 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
+from tests.support.private_stack import PrivateStack
+from tests.support.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE = ROOT / ".state" / "bench"
 STACK = ROOT / "infra" / "stack.sh"
-RESERVED = {9092, 9093, 27017, 19092, 19093, 37017, 8001, 8002, 8003}
+RESERVED = frozenset({9092, 9093, 27017, 19092, 19093, 37017, 8001, 8002, 8003})
 
 
-def free_port(pair: bool = False) -> int:
-    """A free port (with p+1 free too when `pair`: Kafka's controller listens on p+1), never a reserved one."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            p = s.getsockname()[1]
-        if p in RESERVED or p + 1 in RESERVED or p > 65000:
-            continue
-        if not pair:
-            return p
-        with socket.socket() as s2:
-            try:
-                s2.bind(("127.0.0.1", p + 1))
-                return p
-            except OSError:
-                continue
-    raise RuntimeError("no free port")
+class Stack(PrivateStack):
+    """The tests' private stack, on ports clear of the dev and test stacks, and with its logs kept after a run."""
 
-
-class Stack:
-    def __init__(self, state: Path = STATE):
+    def __init__(self, state: Path = STATE):  # not the parent's: it picks a fresh state dir and any ports
         self.state = state
-        self.kafka_port = free_port(pair=True)
-        self.mongo_port = free_port()
-        while self.mongo_port in (self.kafka_port, self.kafka_port + 1):
-            self.mongo_port = free_port()
-
-    @property
-    def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.kafka_port}"
-
-    @property
-    def mongo_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.mongo_port}/?directConnection=true"
+        self.kafka_port = free_port(pair=True, avoid=RESERVED)
+        self.mongo_port = free_port(avoid=RESERVED | {self.kafka_port, self.kafka_port + 1})
 
     def start(self) -> "Stack":
         self.stop()  # whatever an interrupted earlier bench left running, by its pid files
@@ -75,7 +48,7 @@ class ServiceProcess:
 
     def __init__(self, module: str, stack: Stack, db: str, group: str = "", **extra_env: str):
         self.module = module
-        self.port = free_port()
+        self.port = free_port(avoid=RESERVED)
         self.env = {
             **os.environ, "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap, "MONGODB_URI": stack.mongo_uri,
             "MONGODB_DB": db, "PORT": str(self.port), "HOST": "127.0.0.1", "LOG_LEVEL": "info", **extra_env,
@@ -104,17 +77,7 @@ class ServiceProcess:
 
     def wait_healthy(self, timeout_s: float = 90.0) -> float:
         """Block until /health is 200; returns the monotonic time it first was."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.module} exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return time.monotonic()
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError(f"{self.module} not healthy in {timeout_s:.0f} s; see {self.log_path}")
+        return wait_healthy(self.proc, self.url, timeout_s, self.module, self.log_path, every_s=0.1)
 
     def start(self, timeout_s: float = 90.0) -> "ServiceProcess":
         self.spawn()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
-import time
 import uuid
 from datetime import date, timedelta
 
@@ -16,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import MongoClient
 
 from tests.support import events, kafka
-from tests.support.processes import ServiceProcess
+from tests.support.processes import ServiceProcess, wait_for
 
 TOPIC = "visits.v1"
 
@@ -25,16 +24,6 @@ TOPIC = "visits.v1"
 
 def visits_db(mongo_uri: str, proc: ServiceProcess):
     return MongoClient(mongo_uri)[proc.env["MONGODB_DB"]]["visits"]
-
-
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def make_visits(township: str, n: int, rng: random.Random) -> list[tuple[bytes, bytes, str]]:

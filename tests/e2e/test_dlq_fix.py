@@ -4,49 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import subprocess
-import sys
-import time
 import uuid
 from datetime import date
 from pathlib import Path
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from tests.support import events, kafka
+from tests.support.kafka import dlq_command
+from tests.support.processes import wait_for
 from tests.support.apps import bearer
 
-ROOT = Path(__file__).resolve().parents[2]
 TOPIC, DLQ = "visits.v1", "visits.v1.dlq"
-
-
-def cli(bootstrap: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
-    return subprocess.run([sys.executable, "-m", "buildingblocks.dlq", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
-
-
-async def dlq_end(bootstrap: str) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tp = TopicPartition(DLQ, 0)
-        return (await consumer.end_offsets([tp]))[tp]
-    finally:
-        await consumer.stop()
-
-
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 def test_a_dead_lettered_visit_fixed_and_replayed_is_counted_in_the_report(reporting, kafka_bootstrap, township, tmp_path):
@@ -54,7 +24,7 @@ def test_a_dead_lettered_visit_fixed_and_replayed_is_counted_in_the_report(repor
     visit_id = f"v-{uuid.uuid4().hex[:8]}"
     body = events.visit_logged(township, enterprise, visit_id, date(2026, 3, 5))
     body["data"]["visited_on"] = "2026/03/05"  # typed by hand in another county system
-    start = asyncio.run(dlq_end(kafka_bootstrap))
+    start = asyncio.run(kafka.end_offset(kafka_bootstrap, DLQ))
     group = reporting.env["CONSUMER_GROUP"]
 
     reporting.start()
@@ -73,7 +43,7 @@ def test_a_dead_lettered_visit_fixed_and_replayed_is_counted_in_the_report(repor
     assert httpx.get(report_url, headers=bearer("county_viewer"), timeout=30).json().get("visits") in (None, 0)
 
     exported = tmp_path / "dead.jsonl"
-    done = cli(kafka_bootstrap, "export", TOPIC, "--out", str(exported), "--from-offset", str(start))
+    done = dlq_command(kafka_bootstrap, "export", TOPIC, "--out", str(exported), "--from-offset", str(start))
     assert done.returncode == 0, done.stderr
     (line,) = [d for d in map(json.loads, exported.read_text(encoding="utf-8").splitlines()) if d["offset"] == record.offset]
     assert line["reason"] == "invalid_data" and line["consumer_group"] == group
@@ -81,7 +51,7 @@ def test_a_dead_lettered_visit_fixed_and_replayed_is_counted_in_the_report(repor
     fixed = tmp_path / "fixed.jsonl"
     fixed.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")  # only ours: others' stay pending
 
-    replayed = cli(kafka_bootstrap, "replay", str(fixed), "--by", "e2e-clerk")
+    replayed = dlq_command(kafka_bootstrap, "replay", str(fixed), "--by", "e2e-clerk")
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert "replayed 1, dropped 0, skipped 0, refused 0" in replayed.stdout
 
@@ -96,6 +66,6 @@ def test_a_dead_lettered_visit_fixed_and_replayed_is_counted_in_the_report(repor
 
 def _export(bootstrap: str, tmp_path: Path, start: int) -> list[str]:
     out = tmp_path / "after.jsonl"
-    done = cli(bootstrap, "export", TOPIC, "--out", str(out), "--from-offset", str(start))
+    done = dlq_command(bootstrap, "export", TOPIC, "--out", str(out), "--from-offset", str(start))
     assert done.returncode == 0, done.stderr
     return out.read_text(encoding="utf-8").splitlines()

@@ -13,6 +13,7 @@ import httpx
 
 from tests.support import events, kafka
 from tests.support.apps import bearer
+from tests.support.processes import wait_for
 
 CLOSED_FIELDS = {"issue_id", "enterprise_id", "category", "raised_on", "deadline", "closed_on", "outcome", "resolution",
                  "satisfaction"}
@@ -28,15 +29,6 @@ def raised_on_topic(bootstrap: str, township: str) -> dict[str, set[str]]:
         if body["township"] == township and body["type"] == "IssueRaised":
             out.setdefault(body["subject"], set()).add(body["id"])
     return out
-
-
-def wait_until(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def visit_with_demands(township: str, enterprise: str) -> dict:
@@ -55,13 +47,13 @@ def test_each_open_demand_becomes_one_issue_despite_triple_delivery_and_a_kill(i
     # Each VisitLogged three times (the same event), before and after the kill.
     asyncio.run(kafka.produce(kafka_bootstrap, "visits.v1",
                               [(v["data"]["enterprise_id"].encode(), events.encode(v)) for v in first for _ in range(3)]))
-    wait_until(lambda: len(raised_on_topic(kafka_bootstrap, township)) >= 5, 60, "the first issues")
+    wait_for(lambda: len(raised_on_topic(kafka_bootstrap, township)) >= 5, 60, "the first issues")
     issues_service.kill()
     asyncio.run(kafka.produce(kafka_bootstrap, "visits.v1",
                               [(v["data"]["enterprise_id"].encode(), events.encode(v)) for v in rest for _ in range(3)]))
     issues_service.start()
 
-    raised = wait_until(lambda: (r := raised_on_topic(kafka_bootstrap, township)) and len(r) >= 40 and r, 90,
+    raised = wait_for(lambda: (r := raised_on_topic(kafka_bootstrap, township)) and len(r) >= 40 and r, 90,
                         "one issue per open demand")
     time.sleep(2)  # anything extra would show up now
     raised = raised_on_topic(kafka_bootstrap, township)
@@ -87,7 +79,7 @@ def test_a_demand_reported_twice_is_one_issue_and_its_closure_carries_the_contra
 
     url = f"{issues_service.url}/api/v1/townships/{township}/issues"
     mine = lambda: [i for i in httpx.get(url, headers=bearer("dacheng_clerk")).json() if i["origin"] and i["origin"].get("external_id") == external_id]  # noqa: E731
-    [issue] = wait_until(mine, 60, "the reported demand as an issue")
+    [issue] = wait_for(mine, 60, "the reported demand as an issue")
     time.sleep(2)
     assert len(mine()) == 1 and issue["source"] == "hotline"
 
@@ -100,7 +92,7 @@ def test_a_demand_reported_twice_is_one_issue_and_its_closure_carries_the_contra
             body = json.loads(r.value)
             if body["type"] == "IssueClosed" and body["subject"] == issue["issue_id"]:
                 return r, body
-    record, body = wait_until(closed_event, 30, "IssueClosed on issues.v1")
+    record, body = wait_for(closed_event, 30, "IssueClosed on issues.v1")
     assert record.key == b"91330782MA2ABCD13A"
     assert set(body["data"]) == CLOSED_FIELDS
     assert body["data"]["deadline"] == issue["deadline"] and body["data"]["raised_on"] == "2026-03-03"

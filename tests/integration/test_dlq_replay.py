@@ -7,38 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import re
-import subprocess
-import sys
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from contracts import parse
 from contracts.envelope import InvalidEvent
-from tests.support import events
+from tests.support import events, kafka
+from tests.support.kafka import dlq_command
 
-ROOT = Path(__file__).resolve().parents[2]
 TOPIC, DLQ = "visits.v1", "visits.v1.dlq"
-
-
-def cli(bootstrap: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
-    return subprocess.run([sys.executable, "-m", "buildingblocks.dlq", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=180)
-
-
-async def end_offset(bootstrap: str, topic: str, partition: int = 0) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, partition)
-        return (await consumer.end_offsets([tp]))[tp]
-    finally:
-        await consumer.stop()
 
 
 async def read_from(bootstrap: str, topic: str, partition: int, offset: int, timeout_s: float = 60) -> list:
@@ -111,12 +91,12 @@ def test_export_fix_drop_and_replay_then_replaying_again_reinjects_nothing(kafka
         b"\xff{not json at all " + township.encode(),  # not even UTF-8: to drop
         visit(township, keys[2].decode(), "2026-02-30"),  # fixable, but left broken
     ]
-    start = asyncio.run(end_offset(kafka_bootstrap, DLQ))
+    start = asyncio.run(kafka.end_offset(kafka_bootstrap, DLQ))
     offsets = asyncio.run(dead_letter(kafka_bootstrap, list(zip(keys, bad))))
     assert all(o >= start for o in offsets)
 
     # list: our three, pending
-    shown = cli(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start))
+    shown = dlq_command(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start))
     assert shown.returncode == 0, shown.stderr
     ours = {o: text for o, text in listed(shown.stdout).items() if o in offsets}
     assert sorted(ours) == offsets
@@ -127,7 +107,7 @@ def test_export_fix_drop_and_replay_then_replaying_again_reinjects_nothing(kafka
 
     # export
     exported = tmp_path / "dead.jsonl"
-    done = cli(kafka_bootstrap, "export", "--out", str(exported), TOPIC, "--from-offset", str(start))
+    done = dlq_command(kafka_bootstrap, "export", "--out", str(exported), TOPIC, "--from-offset", str(start))
     assert done.returncode == 0, done.stderr
     lines = {d["offset"]: d for d in map(json.loads, exported.read_text(encoding="utf-8").splitlines()) if d["offset"] in offsets}
     fix, drop, broken = (lines[o] for o in offsets)
@@ -144,12 +124,12 @@ def test_export_fix_drop_and_replay_then_replaying_again_reinjects_nothing(kafka
     edited = tmp_path / "fixed.jsonl"
     edited.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in (fix, drop, broken)), encoding="utf-8")
 
-    dry = cli(kafka_bootstrap, "replay", str(edited), "--dry-run")
+    dry = dlq_command(kafka_bootstrap, "replay", str(edited), "--dry-run")
     assert dry.returncode == 1, dry.stderr
     assert "dry run, nothing published or marked: replayed 1, dropped 1, skipped 0, refused 1" in dry.stdout
-    assert sorted(o for o in listed(cli(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start)).stdout) if o in offsets) == offsets
+    assert sorted(o for o in listed(dlq_command(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start)).stdout) if o in offsets) == offsets
 
-    first = cli(kafka_bootstrap, "replay", str(edited), "--by", "test-clerk")
+    first = dlq_command(kafka_bootstrap, "replay", str(edited), "--by", "test-clerk")
     assert first.returncode == 1, first.stdout + first.stderr  # one line refused
     assert "replayed 1, dropped 1, skipped 0, refused 1" in first.stdout
     refused = next(text for text in first.stdout.splitlines() if text.startswith("line 3:"))
@@ -176,17 +156,17 @@ def test_export_fix_drop_and_replay_then_replaying_again_reinjects_nothing(kafka
     assert ours_marked[offsets[1]]["note"] == "a test message, nothing to recover"
 
     # list: only the broken one is pending; --all shows the other two, marked
-    pending = cli(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start))
+    pending = dlq_command(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start))
     assert [o for o in listed(pending.stdout) if o in offsets] == [offsets[2]]
-    every = listed(cli(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start), "--all").stdout)
+    every = listed(dlq_command(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start), "--all").stdout)
     assert "[handled: replayed by test-clerk" in every[offsets[0]]
     assert "[handled: dropped by test-clerk" in every[offsets[1]]
     assert "[handled" not in every[offsets[2]]
-    assert not any(o in offsets for o in listed(cli(kafka_bootstrap, "list", "--from-offset", str(start)).stdout)
+    assert not any(o in offsets for o in listed(dlq_command(kafka_bootstrap, "list", "--from-offset", str(start)).stdout)
                    if o != offsets[2])
 
     # the same file again: nothing re-injected, nothing marked twice, the broken one refused again
-    again = cli(kafka_bootstrap, "replay", str(edited), "--by", "test-clerk")
+    again = dlq_command(kafka_bootstrap, "replay", str(edited), "--by", "test-clerk")
     assert again.returncode == 1, again.stdout + again.stderr
     assert "replayed 0, dropped 0, skipped 2, refused 1" in again.stdout
     assert f"line 1: {DLQ}@{offsets[0]}: skipped, already handled (replayed by test-clerk" in again.stdout
@@ -198,17 +178,17 @@ def test_export_fix_drop_and_replay_then_replaying_again_reinjects_nothing(kafka
 def test_a_line_naming_no_dead_letter_publishes_nothing(kafka_bootstrap, township, tmp_path):
     key = events.uscc(random.Random()).encode()
     value = visit(township, key.decode(), "March 2")
-    start = asyncio.run(end_offset(kafka_bootstrap, DLQ))
+    start = asyncio.run(kafka.end_offset(kafka_bootstrap, DLQ))
     (offset,) = asyncio.run(dead_letter(kafka_bootstrap, [(key, value)]))
     good = {"dlq": DLQ, "offset": offset, "action": "replay", "value": value.decode().replace("March 2", "2026-03-02")}
     missing = {"dlq": DLQ, "offset": 10**9, "action": "drop"}
     path = tmp_path / "fix.jsonl"
     path.write_text(json.dumps(good) + "\n" + json.dumps(missing) + "\n", encoding="utf-8")
 
-    done = cli(kafka_bootstrap, "replay", str(path))
+    done = dlq_command(kafka_bootstrap, "replay", str(path))
     assert done.returncode == 2
     assert f"line 2: offset: no dead letter at {DLQ}@{10**9}; nothing published" in done.stderr
-    assert offset in listed(cli(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start)).stdout)  # still pending
+    assert offset in listed(dlq_command(kafka_bootstrap, "list", TOPIC, "--from-offset", str(start)).stdout)  # still pending
 
 
 def test_force_replays_a_value_the_contract_refuses_as_it_is(kafka_bootstrap, township, tmp_path):
@@ -218,7 +198,7 @@ def test_force_replays_a_value_the_contract_refuses_as_it_is(kafka_bootstrap, to
     path = tmp_path / "fix.jsonl"
     path.write_text(json.dumps({"dlq": DLQ, "offset": offset, "action": "replay", "value": value.decode()}) + "\n")
 
-    done = cli(kafka_bootstrap, "replay", str(path), "--force")
+    done = dlq_command(kafka_bootstrap, "replay", str(path), "--force")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "replayed 1, dropped 0, skipped 0, refused 0" in done.stdout
     m = re.search(r"replayed to visits\.v1\[(\d+)\]@(\d+) \(forced past invalid_data: data\.visited_on", done.stdout)

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import ConsumerRecord
 
+ROOT = Path(__file__).resolve().parents[2]
 CE_JSON = [("content-type", b"application/cloudevents+json; charset=UTF-8")]
 
 
@@ -64,3 +69,20 @@ async def lag(bootstrap: str, group: str, topic: str) -> int:
         return total
     finally:
         await consumer.stop()
+
+
+async def end_offset(bootstrap: str, topic: str, partition: int = 0) -> int:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        tp = TopicPartition(topic, partition)
+        return (await consumer.end_offsets([tp]))[tp]
+    finally:
+        await consumer.stop()
+
+
+def dlq_command(bootstrap: str, *args: str) -> subprocess.CompletedProcess:
+    """The operator's `python -m buildingblocks.dlq …`, as a separate process."""
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+    return subprocess.run([sys.executable, "-m", "buildingblocks.dlq", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)

@@ -4,38 +4,21 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
+from tests.support.processes import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_pair() -> int:
-    """A port p with p+1 free too (Kafka's controller listens on p+1)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            p = s.getsockname()[1]
-        if p < 65000:
-            with socket.socket() as s2:
-                try:
-                    s2.bind(("127.0.0.1", p + 1))
-                    return p
-                except OSError:
-                    continue
-    raise RuntimeError("no free port pair")
 
 
 class PrivateStack:
     def __init__(self):
         self.state = ROOT / ".state" / f"private-{uuid.uuid4().hex[:8]}"
-        self.kafka_port = _free_pair()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.mongo_port = s.getsockname()[1]
+        self.kafka_port = free_port(pair=True)
+        self.mongo_port = free_port(avoid=frozenset({self.kafka_port, self.kafka_port + 1}))
 
     @property
     def bootstrap(self) -> str:

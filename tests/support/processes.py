@@ -15,10 +15,48 @@ import httpx
 LOGS = Path(__file__).resolve().parents[2] / ".state" / "test-logs"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(pair: bool = False, avoid: frozenset[int] = frozenset()) -> int:
+    """A free port; with `pair`, p+1 is free too (Kafka's controller listens on p+1). Never one in `avoid`."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            p = s.getsockname()[1]
+        if p in avoid or p + 1 in avoid or p > 65000:
+            continue
+        if not pair:
+            return p
+        with socket.socket() as s2:
+            try:
+                s2.bind(("127.0.0.1", p + 1))
+                return p
+            except OSError:
+                continue
+    raise RuntimeError("no free port")
+
+
+def wait_healthy(proc: subprocess.Popen, url: str, timeout_s: float, what: str, log_path: Path, every_s: float = 0.2) -> float:
+    """Block until `url`/health answers 200 (the monotonic time it did); fail at once if the process exits."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode}; see {log_path}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return time.monotonic()
+        except httpx.HTTPError:
+            pass
+        time.sleep(every_s)
+    raise TimeoutError(f"{what} not healthy in {timeout_s:.0f} s; see {log_path}")
+
+
+def wait_for(predicate, timeout_s: float, what: str, every_s: float = 0.5):
+    """Poll until `predicate()` is truthy and return that value; fail naming what never happened."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(every_s)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 class ServiceProcess:
@@ -37,17 +75,8 @@ class ServiceProcess:
     def start(self, timeout_s: float = 60.0) -> "ServiceProcess":
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.module} exited with {self.proc.returncode}; see {self.log_path}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.module} not healthy in {timeout_s}s; see {self.log_path}")
+        wait_healthy(self.proc, self.url, timeout_s, self.module, self.log_path)
+        return self
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hook runs, nothing is flushed or committed."""
