@@ -2,20 +2,21 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 DEV := .state/dev
+REPLICAS ?= 1
 
 .PHONY: up down test install status demo bench faults
 
-up: install  ## Kafka + FerretDB + the three services on 8001/8002/8003 (state in .state/dev)
+up: install  ## Kafka + the store + the three services on 8001/8002/8003 (state in .state/dev); REPLICAS=N (1..5) runs N of each behind a balancer
 	infra/stack.sh start $(DEV) 9092 27017
-	infra/stack.sh services $(DEV) 9092 27017
+	REPLICAS=$(REPLICAS) infra/stack.sh services $(DEV) 9092 27017
 
 down:  ## stop exactly what `make up` started, by pid
 	infra/stack.sh stop $(DEV)
 
-test: install  ## every test, on a private real Kafka + FerretDB
+test: install  ## every test, on a private real Kafka + store (mongo-java-server)
 	infra/test.sh
 
-install: .venv/.installed  ## Python packages, Kafka jars, FerretDB build (cached)
+install: .venv/.installed  ## Python packages, Kafka jars, the store build (cached)
 	infra/stack.sh install
 
 .venv/.installed: requirements.txt contracts/pyproject.toml buildingblocks/pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml
@@ -32,5 +33,5 @@ faults: install  ## the full fault suite (10 SIGKILLs per service, 3 restarts pe
 bench:  ## P1-P5 performance figures beside their baselines, on a private stack (.venv/bin/python -m bench --scale small for a quick run)
 	$(PY) -m bench
 
-status:  ## what runs, from the pid files
-	@for f in $(DEV)/*.pid $(DEV)/services/*.pid; do [ -f $$f ] && { p=$$(cat $$f); kill -0 $$p 2>/dev/null && echo "$$(basename $$f .pid): running (pid $$p)" || echo "$$(basename $$f .pid): not running"; }; done; true
+status:  ## what runs, from the pid files: Kafka, the store, each replica and balancer with its port
+	@infra/stack.sh status $(DEV)

@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# The local stack without Docker: Apache Kafka (KRaft, from Maven Central jars) and FerretDB (SQLite).
-#   infra/stack.sh install                      fetch the Kafka jars and build FerretDB (cached in .cache/infra)
+# The local stack without Docker: Apache Kafka (KRaft) and the MongoDB-wire store (mongo-java-server behind
+# infra/store's main), both from Maven Central jars.
+#   infra/stack.sh install                      fetch the Kafka jars and build the store (cached in .cache/infra)
 #   infra/stack.sh start STATE KAFKA_PORT MONGO_PORT   start both, wait until ready, create the topics
+#                                               (STORE_BACKEND=file: H2 file under STATE/store, the default;
+#                                                STORE_BACKEND=memory: nothing kept, for the test run)
 #   infra/stack.sh services STATE KAFKA_PORT MONGO_PORT  start visits/issues/reporting (8001-8003), wait for /health
+#                                               (REPLICAS=N, 1..5: N replicas each on N*10000+port behind
+#                                                our balancer on the public port)
 #   infra/stack.sh stop STATE                   stop what STATE's pid files name (services first), nothing else
+#   infra/stack.sh cluster STATE MONGO_PORT KPORT1 KPORT2 KPORT3   a three-node KRaft cluster (broker+controller
+#                                               each, controller on KPORTn+1; infra/kafka/cluster.properties) and
+#                                               the store; starts whatever of them is not running, creates no topics
+#   infra/stack.sh status STATE                 list those pid files: running or not, and the port
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 KAFKA_VERSION=${KAFKA_VERSION:-4.1.1}
 LOG4J2_VERSION=${LOG4J2_VERSION:-2.24.3}
 CACHE="$ROOT/.cache/infra"
 KAFKA_LIBS="$CACHE/kafka-$KAFKA_VERSION"
-FERRET_BIN="$CACHE/ferretdb-local"
+STORE_SRC="$ROOT/infra/store"
+STORE_LIBS="$CACHE/store"
 PY="$ROOT/.venv/bin/python"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
@@ -24,11 +34,14 @@ install() {
       dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS"
     touch "$KAFKA_LIBS/.ok"
   fi
-  local src_sum; src_sum=$(cat "$ROOT"/infra/ferretdb/{main.go,go.mod,go.sum} | sha256sum | cut -c1-16)
-  if [ ! -x "$FERRET_BIN" ] || [ "$(cat "$FERRET_BIN.src" 2>/dev/null)" != "$src_sum" ]; then
-    log "building FerretDB wrapper (first build compiles SQLite in Go: a minute or two)"
-    (cd "$ROOT/infra/ferretdb" && CGO_ENABLED=0 go build -trimpath -o "$FERRET_BIN" .)
-    echo "$src_sum" > "$FERRET_BIN.src"
+  local src_sum; src_sum=$(cat "$STORE_SRC/pom.xml" "$STORE_SRC"/src/main/java/local/store/*.java | sha256sum | cut -c1-16)
+  if [ "$(cat "$STORE_LIBS/.ok" 2>/dev/null)" != "$src_sum" ]; then
+    log "building the store (mongo-java-server and its main) with Maven"
+    rm -rf "$STORE_LIBS"
+    mvn -B -q -Dstyle.color=never -f "$STORE_SRC/pom.xml" -Dstore.out="$STORE_LIBS/build" \
+      package dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$STORE_LIBS"
+    mv "$STORE_LIBS/build/store.jar" "$STORE_LIBS/store.jar" && rm -rf "$STORE_LIBS/build"
+    echo "$src_sum" > "$STORE_LIBS/.ok"
   fi
 }
 
@@ -36,7 +49,7 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 start() {
   local state=$1 kport=$2 mport=$3 cport=$(( $2 + 1 ))
-  mkdir -p "$state/kafka-logs" "$state/ferret-data"
+  mkdir -p "$state/kafka-logs" "$state/store"
   state=$(cd "$state" && pwd)
   local jt=(java -Xmx256m "-Dlog4j2.configurationFile=$ROOT/infra/kafka/tools-log4j2.xml" -cp "$KAFKA_LIBS/*")
 
@@ -57,12 +70,16 @@ start() {
     log "Kafka starting on 127.0.0.1:$kport (pid $!)"
   fi
 
-  if alive "$state/ferretdb.pid"; then
-    log "FerretDB already running (pid $(cat "$state/ferretdb.pid"))"
+  if alive "$state/store.pid"; then
+    log "store already running (pid $(cat "$state/store.pid"))"
   else
-    "$FERRET_BIN" --listen-addr="127.0.0.1:$mport" --sqlite-dir="$state/ferret-data" > "$state/ferretdb.out" 2>&1 &
-    echo $! > "$state/ferretdb.pid"
-    log "FerretDB starting on 127.0.0.1:$mport (pid $!)"
+    local backend=${STORE_BACKEND:-file} where=()
+    [ "$backend" = file ] && where=(--file "$state/store/store.mv")
+    : > "$state/store.out"
+    java -Xms64m -Xmx${STORE_HEAP:-1g} -XX:+UseG1GC -XX:TieredStopAtLevel=1 -cp "$STORE_LIBS/*" local.store.Store \
+      --port "$mport" "${where[@]}" >> "$state/store.out" 2>&1 &
+    echo $! > "$state/store.pid"
+    log "store ($backend) starting on 127.0.0.1:$mport (pid $!)"
   fi
 
   for _ in $(seq 120); do
@@ -71,50 +88,188 @@ start() {
     sleep 0.5
   done
   grep -q "Kafka Server started" "$state/kafka-logs/server.log" || { log "Kafka not ready after 60 s"; exit 1; }
-  alive "$state/ferretdb.pid" || { log "FerretDB died:"; cat "$state/ferretdb.out" >&2; exit 1; }
+  for _ in $(seq 120); do
+    grep -q "store ready" "$state/store.out" 2>/dev/null && break
+    alive "$state/store.pid" || { log "store died:"; tail -n 30 "$state/store.out" >&2; exit 1; }
+    sleep 0.25
+  done
+  grep -q "store ready" "$state/store.out" || { log "store not ready after 30 s"; exit 1; }
 
   KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
     "$PY" -m buildingblocks.topics --wait-mongo
   log "ready: KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kport MONGODB_URI=mongodb://127.0.0.1:$mport/?directConnection=true"
 }
 
-services() {
-  local state=$1 kport=$2 mport=$3 svc port pidfile
-  mkdir -p "$state/services" "$state/logs"
-  for entry in visits:8001 issues:8002 reporting:8003; do
-    svc=${entry%%:*}; port=${entry##*:}; pidfile="$state/services/$svc.pid"
-    if alive "$pidfile"; then log "$svc already running (pid $(cat "$pidfile"))"; continue; fi
-    KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
-      PORT=$port "$PY" -m "$svc" >> "$state/logs/$svc.log" 2>&1 &
-    echo $! > "$pidfile"
-    log "$svc starting on http://127.0.0.1:$port (pid $!, log $state/logs/$svc.log)"
+SERVICES="visits:8001 issues:8002 reporting:8003"
+MAX_REPLICAS=5
+
+# The port of replica N of a service whose public port is P: N*10000 + P (18001, 28001, ... 58003).
+replica_port() { echo $(( $1 * 10000 + $2 )); }
+
+# The port a pid file's process listens on, from its name: visits → 8001, visits-2 → 28001, visits-lb → 8001.
+port_of() {
+  local name=$1 entry svc
+  for entry in $SERVICES; do
+    svc=${entry%%:*}
+    case "$name" in
+      "$svc"|"$svc-lb") echo "${entry##*:}"; return ;;
+      "$svc"-[0-9]*) replica_port "${name#"$svc"-}" "${entry##*:}"; return ;;
+    esac
   done
-  for entry in visits:8001 issues:8002 reporting:8003; do
+}
+
+wait_health() {  # wait_health NAME PORT PIDFILE LOG
+  for _ in $(seq 120); do
+    curl -fsS "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0
+    alive "$3" || { log "$1 died:"; tail -n 30 "$4" >&2; exit 1; }
+    sleep 0.5
+  done
+  log "$1 not healthy on port $2 after 60 s"; exit 1
+}
+
+# With REPLICAS=1 (the default) each service listens on its public port itself, as before. With REPLICAS=N
+# (2..5) replica i listens on i*10000 + the public port and our balancer (buildingblocks/balancer.py,
+# TCP round robin skipping a replica that refuses) listens on the public port. The replicas of a service
+# share its database (MONGODB_DB) and consumer group (CONSUMER_GROUP), both the service's defaults.
+services() {
+  local state=$1 kport=$2 mport=$3 n=${REPLICAS:-1} entry svc port i name pidfile names expected running
+  case "$n" in ''|*[!0-9]*) log "REPLICAS must be a number from 1 to $MAX_REPLICAS"; exit 2 ;; esac
+  [ "$n" -ge 1 ] && [ "$n" -le "$MAX_REPLICAS" ] || { log "REPLICAS must be from 1 to $MAX_REPLICAS"; exit 2; }
+  mkdir -p "$state/services" "$state/logs"
+  for entry in $SERVICES; do
     svc=${entry%%:*}; port=${entry##*:}
-    for _ in $(seq 120); do
-      curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-      alive "$state/services/$svc.pid" || { log "$svc died:"; tail -n 30 "$state/logs/$svc.log" >&2; exit 1; }
-      sleep 0.5
+    if [ "$n" -eq 1 ]; then names="$svc"; else names="$(for i in $(seq "$n"); do printf '%s ' "$svc-$i"; done)$svc-lb"; fi
+    expected=" $names "
+    for pidfile in "$state/services/$svc".pid "$state/services/$svc"-*.pid; do  # another replica count running?
+      [ -f "$pidfile" ] || continue
+      name=$(basename "$pidfile" .pid)
+      if alive "$pidfile" && [ "${expected#* "$name" }" = "$expected" ]; then
+        log "$svc runs with another replica count ($name, pid $(cat "$pidfile")): make down first"; exit 1
+      fi
     done
-    curl -fsS "http://127.0.0.1:$port/health" >&2 || { log "$svc not healthy after 60 s"; exit 1; }
+    for name in $names; do
+      pidfile="$state/services/$name.pid"
+      if alive "$pidfile"; then log "$name already running (pid $(cat "$pidfile"))"; continue; fi
+      if [ "$name" = "$svc-lb" ]; then
+        local backends=()
+        for i in $(seq "$n"); do backends+=(--backend "127.0.0.1:$(replica_port "$i" "$port")"); done
+        "$PY" -m buildingblocks.balancer --listen "127.0.0.1:$port" "${backends[@]}" >> "$state/logs/$name.log" 2>&1 &
+        echo $! > "$pidfile"
+        log "$svc balancer on http://127.0.0.1:$port over $n replicas (pid $!, log $state/logs/$name.log)"
+      else
+        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
+          PORT=$(port_of "$name") "$PY" -m "$svc" >> "$state/logs/$name.log" 2>&1 &
+        echo $! > "$pidfile"
+        log "$name starting on http://127.0.0.1:$(port_of "$name") (pid $!, log $state/logs/$name.log)"
+      fi
+    done
+  done
+  for entry in $SERVICES; do
+    svc=${entry%%:*}; port=${entry##*:}
+    if [ "$n" -eq 1 ]; then
+      wait_health "$svc" "$port" "$state/services/$svc.pid" "$state/logs/$svc.log"
+    else
+      for i in $(seq "$n"); do
+        wait_health "$svc-$i" "$(replica_port "$i" "$port")" "$state/services/$svc-$i.pid" "$state/logs/$svc-$i.log"
+      done
+      wait_health "$svc-lb" "$port" "$state/services/$svc-lb.pid" "$state/logs/$svc-lb.log"
+    fi
+    curl -fsS "http://127.0.0.1:$port/health" >&2 || { log "$svc not healthy on $port"; exit 1; }
     echo >&2
   done
 }
 
+# Stop what STATE's pid files name: the services (balancers first, then the replicas), then Kafka and the store.
 stop() {
-  local state=$1 pidfile pid
-  [ -d "$state/services" ] && stop "$state/services"
-  for pidfile in "$state"/*.pid; do
+  local state=$1 pidfile
+  if [ -d "$state/services" ]; then
+    for pidfile in "$state/services"/*-lb.pid; do stop_pid "$pidfile"; done
+    for pidfile in "$state/services"/*.pid; do stop_pid "$pidfile"; done
+  fi
+  for pidfile in "$state"/*.pid; do stop_pid "$pidfile"; done
+}
+
+stop_pid() {
+  local pidfile=$1 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && { log "$(basename "$pidfile" .pid) did not stop in 15 s; SIGKILL"; kill -9 "$pid" 2>/dev/null || true; }
+    log "stopped $(basename "$pidfile" .pid) (pid $pid)"
+  fi
+  rm -f "$pidfile"
+}
+
+# What STATE's pid files name, whether each runs, and on which port.
+status() {
+  local state=$1 pidfile name pid port what
+  for pidfile in "$state"/*.pid "$state"/services/*.pid; do
     [ -f "$pidfile" ] || continue
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -0 "$pid" 2>/dev/null && { log "$(basename "$pidfile" .pid) did not stop in 15 s; SIGKILL"; kill -9 "$pid" 2>/dev/null || true; }
-      log "stopped $(basename "$pidfile" .pid) (pid $pid)"
-    fi
-    rm -f "$pidfile"
+    name=$(basename "$pidfile" .pid); pid=$(cat "$pidfile"); port=$(port_of "$name"); what=""
+    case "$name" in
+      *-lb) what=" balancer on :$port" ;;
+      *) [ -n "$port" ] && what=" on :$port" ;;
+    esac
+    if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)$what"; else echo "$name: not running (pid $pid)$what"; fi
   done
+}
+
+cluster() {
+  local state=$1 mport=$2; shift 2
+  [ $# -eq 3 ] || { log "cluster wants three Kafka ports"; exit 2; }
+  mkdir -p "$state/store"
+  state=$(cd "$state" && pwd)
+  local jt=(java -Xmx256m "-Dlog4j2.configurationFile=$ROOT/infra/kafka/tools-log4j2.xml" -cp "$KAFKA_LIBS/*")
+  local ports=("$@") voters="" n dir
+  for n in 1 2 3; do voters+="${voters:+,}$n@127.0.0.1:$(( ports[n-1] + 1 ))"; done
+  [ -f "$state/cluster.id" ] || "${jt[@]}" kafka.tools.StorageTool random-uuid > "$state/cluster.id"
+  for n in 1 2 3; do
+    dir="$state/kafka-$n"
+    if alive "$state/kafka-$n.pid"; then log "Kafka node $n already running (pid $(cat "$state/kafka-$n.pid"))"; continue; fi
+    mkdir -p "$dir/kafka-logs"
+    sed -e "s#NODE_ID#$n#" -e "s#RUN_DIR#$dir#" -e "s#VOTERS#$voters#" -e "s#CONTROLLER_PORT#$(( ports[n-1] + 1 ))#g" \
+      -e "s#KAFKA_PORT#${ports[n-1]}#g" "$ROOT/infra/kafka/cluster.properties" > "$dir/server.properties"
+    if [ ! -f "$dir/kafka-data/meta.properties" ]; then
+      "${jt[@]}" kafka.tools.StorageTool format -t "$(cat "$state/cluster.id")" -c "$dir/server.properties" --ignore-formatted >/dev/null
+    fi
+    : > "$dir/kafka-logs/server.log"
+    java -Xms128m -Xmx${KAFKA_NODE_HEAP:-512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:TieredStopAtLevel=1 \
+      "-Dlog4j2.configurationFile=$ROOT/infra/kafka/log4j2.xml" "-Dkafka.logs.dir=$dir/kafka-logs" \
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" > "$dir/kafka.out" 2>&1 &
+    echo $! > "$state/kafka-$n.pid"
+    log "Kafka node $n starting on 127.0.0.1:${ports[n-1]} (pid $!)"
+  done
+
+  if alive "$state/store.pid"; then
+    log "store already running (pid $(cat "$state/store.pid"))"
+  else
+    local backend=${STORE_BACKEND:-file} where=()
+    [ "$backend" = file ] && where=(--file "$state/store/store.mv")
+    : > "$state/store.out"
+    java -Xms64m -Xmx${STORE_HEAP:-1g} -XX:+UseG1GC -XX:TieredStopAtLevel=1 -cp "$STORE_LIBS/*" local.store.Store \
+      --port "$mport" "${where[@]}" >> "$state/store.out" 2>&1 &
+    echo $! > "$state/store.pid"
+    log "store ($backend) starting on 127.0.0.1:$mport (pid $!)"
+  fi
+
+  for n in 1 2 3; do
+    dir="$state/kafka-$n"
+    for _ in $(seq 240); do
+      grep -q "Kafka Server started" "$dir/kafka-logs/server.log" 2>/dev/null && break
+      alive "$state/kafka-$n.pid" || { log "Kafka node $n died:"; tail -n 30 "$dir/kafka.out" >&2; exit 1; }
+      sleep 0.5
+    done
+    grep -q "Kafka Server started" "$dir/kafka-logs/server.log" || { log "Kafka node $n not ready after 120 s"; exit 1; }
+  done
+  for _ in $(seq 120); do
+    grep -q "store ready" "$state/store.out" 2>/dev/null && break
+    alive "$state/store.pid" || { log "store died:"; tail -n 30 "$state/store.out" >&2; exit 1; }
+    sleep 0.25
+  done
+  grep -q "store ready" "$state/store.out" || { log "store not ready after 30 s"; exit 1; }
+  log "ready: KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]} MONGODB_URI=mongodb://127.0.0.1:$mport/?directConnection=true"
 }
 
 cmd=${1:-}; shift || true
@@ -123,5 +278,7 @@ case "$cmd" in
   start) install; start "$@" ;;
   services) services "$@" ;;
   stop) stop "$@" ;;
-  *) echo "usage: $0 install | start|services STATE KAFKA_PORT MONGO_PORT | stop STATE" >&2; exit 2 ;;
+  cluster) install; cluster "$@" ;;
+  status) status "$@" ;;
+  *) echo "usage: $0 install | start|services STATE KAFKA_PORT MONGO_PORT | stop|status STATE | cluster STATE MONGO_PORT KPORT1 KPORT2 KPORT3" >&2; exit 2 ;;
 esac

@@ -1,4 +1,4 @@
-"""The backbone end to end: another county system's raw producer → visits.v1 → the reporting service → FerretDB.
+"""The backbone end to end: another county system's raw producer → visits.v1 → the reporting service → the store.
 
 The reporting service runs as a real process on the real broker; it is SIGKILLed and restarted.
 """

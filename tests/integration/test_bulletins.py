@@ -1,4 +1,4 @@
-"""Frozen bulletins on the real Kafka and FerretDB: computed from the log up to a recorded position, stored once,
+"""Frozen bulletins on the real Kafka and store: computed from the log up to a recorded position, stored once,
 unchanged by later events, and recomputed from the log to the same hash."""
 from __future__ import annotations
 

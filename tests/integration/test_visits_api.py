@@ -1,4 +1,4 @@
-"""The visits service's HTTP API in-process on the real Kafka and FerretDB: registry, visits, guard, idempotency,
+"""The visits service's HTTP API in-process on the real Kafka and store: registry, visits, guard, idempotency,
 import, tokens. (Publication to Kafka is checked in tests/e2e/test_visits_events.py.)"""
 from __future__ import annotations
 

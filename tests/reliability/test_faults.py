@@ -23,7 +23,7 @@ def test_sigkill_of_a_service_during_a_steady_stream(system, record, service):
     check(outcome, record)
 
 
-@pytest.mark.parametrize("server", ["kafka", "ferretdb"])
+@pytest.mark.parametrize("server", ["kafka", "store"])
 def test_a_server_restarted_mid_stream(system, record, server):
     outcome = s.through_the_apis(system, f"{server} restarted mid-stream", s.restarts(system, server), seed=len(server))
     assert outcome.runs == s.RESTARTS

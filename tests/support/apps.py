@@ -1,4 +1,4 @@
-"""A service's ASGI app in this process, on the real Kafka and FerretDB, with its lifespan run for real."""
+"""A service's ASGI app in this process, on the real Kafka and store, with its lifespan run for real."""
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,4 @@
-"""A Kafka + FerretDB of a test's own, for tests that stop and restart the servers themselves."""
+"""A Kafka + store (H2 file, so a restart keeps the data) of a test's own, for tests that stop and restart the servers themselves."""
 from __future__ import annotations
 
 import os
@@ -42,8 +42,8 @@ class PrivateStack:
     def stop_kafka(self) -> None:
         self.stop_server("kafka")
 
-    def stop_ferretdb(self) -> None:
-        self.stop_server("ferretdb")
+    def stop_store(self) -> None:
+        self.stop_server("store")
 
     def stop_server(self, name: str) -> None:
         """SIGTERM the server (SIGKILL if it lingers); `start()` brings it back on the same ports and data."""

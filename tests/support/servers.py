@@ -7,7 +7,7 @@ from contextlib import ExitStack
 import pytest
 
 HOW = (
-    "run the tests with `make test` (it starts Kafka and FerretDB locally), or export KAFKA_BOOTSTRAP_SERVERS "
+    "run the tests with `make test` (it starts Kafka and the store locally), or export KAFKA_BOOTSTRAP_SERVERS "
     "and MONGODB_URI for servers you started, or make a Docker engine reachable for testcontainers"
 )
 
