@@ -103,6 +103,9 @@ start() {
 SERVICES="visits:8001 issues:8002 reporting:8003"
 MAX_REPLICAS=5
 
+# Like alive, but a zombie (killed, not yet reaped) does not count.
+running() { alive "$1" && [ "$(ps -o stat= -p "$(cat "$1")" 2>/dev/null | cut -c1)" != Z ]; }
+
 # The port of replica N of a service whose public port is P: N*10000 + P (18001, 28001, ... 58003).
 replica_port() { echo $(( $1 * 10000 + $2 )); }
 
@@ -143,13 +146,13 @@ services() {
     for pidfile in "$state/services/$svc".pid "$state/services/$svc"-*.pid; do  # another replica count running?
       [ -f "$pidfile" ] || continue
       name=$(basename "$pidfile" .pid)
-      if alive "$pidfile" && [ "${expected#* "$name" }" = "$expected" ]; then
+      if running "$pidfile" && [ "${expected#* "$name" }" = "$expected" ]; then
         log "$svc runs with another replica count ($name, pid $(cat "$pidfile")): make down first"; exit 1
       fi
     done
     for name in $names; do
       pidfile="$state/services/$name.pid"
-      if alive "$pidfile"; then log "$name already running (pid $(cat "$pidfile"))"; continue; fi
+      if running "$pidfile"; then log "$name already running (pid $(cat "$pidfile"))"; continue; fi
       if [ "$name" = "$svc-lb" ]; then
         local backends=()
         for i in $(seq "$n"); do backends+=(--backend "127.0.0.1:$(replica_port "$i" "$port")"); done
@@ -212,7 +215,7 @@ status() {
       *-lb) what=" balancer on :$port" ;;
       *) [ -n "$port" ] && what=" on :$port" ;;
     esac
-    if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)$what"; else echo "$name: not running (pid $pid)$what"; fi
+    if running "$pidfile"; then echo "$name: running (pid $pid)$what"; else echo "$name: not running (pid $pid)$what"; fi
   done
 }
 
