@@ -31,3 +31,24 @@ async def running(create_app: Callable[[], FastAPI], monkeypatch) -> AsyncIterat
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             client.app = app
             yield client
+
+
+@asynccontextmanager
+async def replica(create_app: Callable[[], FastAPI]) -> AsyncIterator[httpx.AsyncClient]:
+    """One more instance of a service on the database and consumer group already in the environment: with
+    `shared_state`, two of these are two replicas of one service (one store, one Kafka group)."""
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
+            client.app = app
+            yield client
+
+
+def shared_state(monkeypatch, **env: str) -> str:
+    """A database and consumer group of the test's own for the replicas it starts next; returns the database."""
+    db = f"it_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("MONGODB_DB", db)
+    monkeypatch.setenv("CONSUMER_GROUP", f"it.{uuid.uuid4().hex}")
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    return db

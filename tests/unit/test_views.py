@@ -1,5 +1,5 @@
-"""Kept tallies: served until the projector touches their township, never stale, and the county read
-from one scan when many townships changed."""
+"""Kept tallies: served until a projector (of any replica) bumps their township's shared version, never stale,
+and the county read from one scan when many townships changed."""
 from __future__ import annotations
 
 import asyncio
@@ -19,6 +19,17 @@ class FakeStore:
         self.docs = {name: [] for name in COLLECTIONS}
         self.reads: list[str | None] = []
         self.during_read = None
+        self.n, self.v = 0, {}  # the shared versions document (store.py)
+
+    def bump(self, townships) -> None:
+        """What Store.add does after its inserts, whichever replica's projector wrote them."""
+        self.n += 1
+        for t in townships:
+            self.v[t] = self.v.get(t, 0) + 1
+
+    async def versions(self):
+        await asyncio.sleep(0)
+        return self.n, dict(self.v)
 
     def add(self, township: str, visit_id: str, on: str = "2026-02-01") -> None:
         self.docs[ENTERPRISES].append({"township": township, "enterprise_id": "E", "registered_on": "2026-01-01"})
@@ -40,14 +51,14 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def test_a_kept_tally_is_served_until_its_township_is_touched():
+def test_a_kept_tally_is_served_until_its_township_is_bumped():
     store, views = FakeStore(), Views()
     store.add("a", "v1")
     assert render(run(views.township(store, "a", Q1)))["visits"] == 1
     store.add("a", "v2")  # written, but the projector has not said so yet: the kept tally is served
     assert render(run(views.township(store, "a", Q1)))["visits"] == 1
     assert store.reads == ["a"]
-    views.touched("", ["a"])
+    store.bump(["a"])
     assert render(run(views.township(store, "a", Q1)))["visits"] == 2
     assert store.reads == ["a", "a"]
 
@@ -58,7 +69,7 @@ def test_a_batch_landing_during_a_read_is_never_served_stale():
 
     def batch_lands():
         store.add("a", "v2")
-        views.touched("", ["a"])
+        store.bump(["a"])
 
     store.during_read = batch_lands  # the read's snapshot misses v2
     assert render(run(views.township(store, "a", Q1)))["visits"] == 1
@@ -80,7 +91,7 @@ def test_the_county_equals_the_report_over_all_facts_and_rereads_only_what_chang
 
     store.add("b", "v2")
     store.add("d", "v1")  # a township new since the scan
-    views.touched("", ["b", "d"])
+    store.bump(["b", "d"])
     again = county_report(run(views.county(store, Q1)), Q1)
     assert again == report_for(store.docs, COUNTY, Q1)
     assert store.reads[1:] == [["b", "d"]]  # one query for the two changed townships, no scan of all
@@ -118,6 +129,24 @@ def test_the_county_body_is_kept_until_the_next_touch():
     first = run(views.county_body(store, Q1, render))
     assert run(views.county_body(store, Q1, render)) == first and len(render_calls) == 1
     store.add("a", "v2")
-    views.touched("", ["a"])
+    store.bump(["a"])
     again = run(views.county_body(store, Q1, render))
     assert again != first and len(render_calls) == 2 and "'visits': 2" in again.decode()
+
+
+def test_a_replica_that_did_not_project_serves_no_stale_tally_or_county_body():
+    store = FakeStore()
+    a, b = Views(), Views()  # two reporting replicas over one store; only the store's versions are shared
+    store.add("a", "v1")
+    store.bump(["a"])
+    render = lambda tallies: repr(county_report(tallies, Q1)).encode()  # noqa: E731
+    assert render_visits(run(b.township(store, "a", Q1))) == 1 and b"'visits': 1" in run(b.county_body(store, Q1, render))
+    store.add("a", "v2")  # replica A's projector writes and bumps; B's own process did nothing
+    store.bump(["a"])
+    assert render_visits(run(b.township(store, "a", Q1))) == 2
+    assert b"'visits': 2" in run(b.county_body(store, Q1, render))
+    assert render_visits(run(a.township(store, "a", Q1))) == 2
+
+
+def render_visits(t):
+    return render(t)["visits"]

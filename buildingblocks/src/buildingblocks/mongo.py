@@ -1,4 +1,12 @@
-"""The Mongo wiring: one AsyncMongoClient per process. Code must run on MongoDB 8 and FerretDB 1.24 alike."""
+"""The Mongo wiring: one AsyncMongoClient per process.
+
+Code must run on MongoDB 8 (production) and on mongo-java-server (the local and test store, infra/store) alike, so
+it keeps to what both do: single-document atomic writes (compare-and-set on a version field, `$inc`, `$push`,
+conditional upserts), no transactions or sessions, no change streams, no `explain`. mongo-java-server uses only
+`_id` and unique indexes, so a lookup on a hot path goes by `_id`; other indexes are created for MongoDB 8
+(README, "The store"). Its one wire quirk that mattered, the insert reply's `n` counting rejected duplicates, is
+corrected in its launcher (infra/store), so nothing here works around it.
+"""
 from __future__ import annotations
 
 from pymongo import AsyncMongoClient

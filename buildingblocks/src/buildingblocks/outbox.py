@@ -8,9 +8,9 @@ At-least-once: a crash between the two republishes the same event id, and consum
 Finding work without scanning: the writes of this process reach its relay directly (`written`), so a logged
 visit goes out at once. A sweep of the collections (on taking the lease, then every `sweep_s`) finds what
 other processes or a crashed one left unsent. Entries stay in their documents as the record of what each
-published; nothing is updated after the write. That is what FerretDB 1.24 needs: it filters anything but
-`_id` in Go over the whole collection and updates by `_id` in time linear in its size (measured: 48 ms per
-update at 20k documents), while an insert stays cheap. No transactions, no aggregation, on MongoDB 8 too.
+published; nothing is updated after the write, and `outbox_sent` is insert-only. No transactions, no change
+streams, no aggregation: MongoDB 8 and the local mongo-java-server both do all of it. With several replicas of a
+service, one relay publishes (the lease, `buildingblocks/lease.py`); the others hand their writes to its sweep.
 """
 from __future__ import annotations
 
@@ -19,22 +19,21 @@ import contextlib
 import logging
 import threading
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from faststream.kafka import KafkaBroker
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
+from buildingblocks.lease import LEASES, Lease
 from contracts.envelope import CloudEvent, encode, headers_for
 from contracts.topics import key_for
 
 log = logging.getLogger("outbox")
 
 FIELD = "outbox"
-LEASES = "leases"
 SENT = "outbox_sent"  # one document per published event id: insert-only
 _relays: dict[str, list["Relay"]] = {}  # collection → the running relays of this process
 
@@ -118,46 +117,35 @@ class Relay:
         self._next_sweep = float("-inf")
         self._queue: dict[str, Pending] = {}  # event id → entry written by this process, in write order
         self._wake = asyncio.Event()
-        self.holder = uuid.uuid4().hex
-        self.lease_id = f"relay:{name}"
+        self.lease = Lease(db[LEASES], f"relay:{name}", lease_s)
+        self.holder = self.lease.holder
+        self.lease_id = self.lease.name
         self.stats: dict[str, Any] = {"published": 0, "queued": 0, "errors": 0, "last_error": None, "leader": False}
-        self._lease_started = float("-inf")  # loop time when the current lease term began
         self._inflight: dict[str, asyncio.Future] = {}  # event id → its send, until acknowledged
         self._task: Optional[asyncio.Task] = None
 
     # --- lease -------------------------------------------------------------------------------------------
 
     async def acquire(self) -> bool:
-        """Take or renew the lease: one conditional upsert; a duplicate key means another relay holds it."""
-        started = asyncio.get_running_loop().time()
-        now = datetime.now(timezone.utc)
+        """Take or renew the lease (see lease.py); a database error means we must not publish, and raises."""
         try:
-            await self.db[LEASES].update_one(
-                {"_id": self.lease_id, "$or": [{"holder": self.holder}, {"until": {"$lt": now}}]},
-                {"$set": {"holder": self.holder, "until": now + timedelta(seconds=self.lease_s)}},
-                upsert=True,
-            )
-            held = True
-        except DuplicateKeyError:
-            held = False
-        except Exception:  # the database is away: we cannot know, so we must not publish
-            self.stats["leader"], self._lease_started = False, float("-inf")
+            held = await self.lease.acquire()
+        except Exception:
+            self.stats["leader"] = False
             raise
         if held != self.stats["leader"]:
             log.info("relay %s %s the lease (%s)", self.name, "took" if held else "lost", self.holder)
             self._next_sweep = float("-inf")  # a new leader first looks for what the last one left
         self.stats["leader"] = held
-        self._lease_started = started if held else float("-inf")
         return held
 
     async def release(self) -> None:
-        await self.db[LEASES].delete_one({"_id": self.lease_id, "holder": self.holder})
         self.stats["leader"] = False
-        self._lease_started = float("-inf")
+        await self.lease.release()
 
     def _lease_fresh(self) -> bool:
         # Past half the term, stop and renew before going on: a pass must never outlive the lease.
-        return asyncio.get_running_loop().time() < self._lease_started + self.lease_s / 2
+        return self.lease.fresh()
 
     # --- one pass ----------------------------------------------------------------------------------------
 

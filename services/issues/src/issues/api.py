@@ -133,7 +133,7 @@ async def put_rules(township: str, body: RulesIn, _: Admin, c: Ctx):
 
 @router.get("/calendar", tags=["calendar"], summary="Years whose official holiday schedule is known")
 async def calendar_years(_: Annotated[Principal, Depends(county_access(Role.viewer))], c: Ctx):
-    return {"years": c.calendar.years()}
+    return {"years": (await c.work_calendar()).years()}
 
 
 @router.put("/calendar/{year}", tags=["calendar"], summary="Load a year's official holiday schedule; provisional deadlines are recounted")
@@ -144,7 +144,6 @@ async def load_calendar(year: Annotated[int, Path(ge=2000, le=2099)], _: CountyA
         raise Invalid("schedule", str(exc)) from None
     if parsed.year != year:
         raise Invalid("year", f"the body is the schedule of {parsed.year}, not {year}")
-    await c.repo.save_schedule(year, schedule)
-    c.calendar = c.calendar.with_schedule(parsed)
+    await c.repo.save_schedule(year, schedule)  # in force on every replica from its next request (Context.work_calendar)
     return {"year": year, "recounted": await handlers.recount_provisional(c, year)}
 

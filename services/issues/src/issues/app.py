@@ -5,6 +5,7 @@ import os
 from fastapi import FastAPI
 
 from buildingblocks import outbox
+from buildingblocks.lease import LEASES, Lease
 from buildingblocks.service import Service
 from issues import api, domain, handlers, intake, settings
 from issues.calendar import WorkCalendar, builtin_schedules
@@ -18,24 +19,43 @@ def create_app() -> FastAPI:
     repo = Repository(service.db)
     ctx = handlers.Context(repo, WorkCalendar(builtin_schedules()))
     sweep_every_s = float(os.environ.get("SWEEP_INTERVAL_S", "60"))
+    # One replica sweeps: the holder of this lease, renewed every sweep. A dead holder's lease expires after the term.
+    lease = Lease(service.db[LEASES], "sweep:escalation", float(os.environ.get("SWEEP_LEASE_S", max(3 * sweep_every_s, 10.0))))
+    stats = {"sweeps": 0, "leader": False, "last_error": None}
     sweeper: dict[str, asyncio.Task] = {}
 
     async def start(_service: Service) -> None:
         await repo.ensure_indexes()
-        ctx.calendar = WorkCalendar({**builtin_schedules(), **await repo.schedules()})
-        sweeper["task"] = asyncio.create_task(sweep_forever())
+        await ctx.work_calendar()
+        sweeper["task"] = asyncio.create_task(sweep_forever(), name="issues:escalation-sweep")
 
     async def stop(_service: Service) -> None:
-        sweeper["task"].cancel()
+        task = sweeper.pop("task", None)
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        try:
+            await lease.release()  # another replica takes over at its next sweep
+        except Exception as exc:  # it expires by itself
+            log.warning("could not release the sweep lease: %s", exc)
 
     async def sweep_forever() -> None:
         while True:
             await asyncio.sleep(sweep_every_s)
             try:
-                ctx.calendar = WorkCalendar({**builtin_schedules(), **await repo.schedules()})  # loaded elsewhere too
+                stats["leader"] = await lease.acquire()
+                if not stats["leader"]:
+                    continue
                 for township in await repo.townships():
+                    if not lease.fresh() and not await lease.acquire():
+                        break  # lost it mid-sweep: the new holder sweeps (each level change is a compare-and-set)
                     await handlers.sweep(ctx, township, domain.today())
-            except Exception:  # the next sweep tries again
+                stats["sweeps"] += 1
+            except Exception as exc:  # the next sweep tries again
+                stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
                 log.exception("escalation sweep failed")
 
     service.on_start.append(start)
@@ -44,4 +64,5 @@ def create_app() -> FastAPI:
     intake.subscribe(service, ctx)
     app = service.http_app("issues", "0.1.0", routers=[api.router])
     app.state.ctx = ctx
+    app.state.sweep = stats
     return app

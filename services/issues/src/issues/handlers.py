@@ -21,7 +21,7 @@ from contracts.events import (
 )
 from contracts.topics import ISSUES as ISSUES_TOPIC
 from issues import domain
-from issues.calendar import WorkCalendar
+from issues.calendar import WorkCalendar, builtin_schedules
 from buildingblocks.errors import Conflict, Invalid, NotFound
 from issues.repository import Repository, key
 from issues.requests import EARLIEST, LATEST, AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
@@ -31,8 +31,20 @@ D = date.fromisoformat
 
 @dataclass
 class Context:
+    """The repository, and this process's copy of the working-day calendar with the version it was read at."""
     repo: Repository
     calendar: WorkCalendar
+    calendar_version: Optional[int] = None  # None: never read from the store
+
+    async def work_calendar(self) -> WorkCalendar:
+        """The calendar in force: a schedule saved through any replica is used by the next count of days here.
+        One lookup by `_id`; the schedules are reread only when their version moved."""
+        version = await self.repo.calendar_version()
+        if version != self.calendar_version:
+            # Read the version first: a schedule saved meanwhile bumps it again, and the next call rereads.
+            self.calendar = WorkCalendar({**builtin_schedules(), **await self.repo.schedules()})
+            self.calendar_version = version
+        return self.calendar
 
 
 def _event(township: str, payload: Payload) -> dict:
@@ -68,7 +80,7 @@ async def raise_issue(
         raise Invalid("raised_on", f"{raised_on.isoformat()} is not between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
     rules = await ctx.repo.rules(township)
     if deadline is None:
-        counted = domain.sla_deadline(ctx.calendar, rules, category, raised_on)
+        counted = domain.sla_deadline(await ctx.work_calendar(), rules, category, raised_on)
         deadline, provisional, rule = counted.day, counted.provisional, "sla"
     else:
         if deadline < raised_on:
@@ -167,6 +179,7 @@ async def close(ctx: Context, township: str, issue_id: str, body: CloseIn, by: s
 
 async def reopen(ctx: Context, township: str, issue_id: str, body: ReopenIn, by: str) -> dict:
     rules = await ctx.repo.rules(township)
+    calendar = await ctx.work_calendar()
 
     def decide(doc):
         if doc["status"] != "closed":
@@ -174,7 +187,7 @@ async def reopen(ctx: Context, township: str, issue_id: str, body: ReopenIn, by:
         if body.reopened_on < D(doc["closed_on"]):
             raise Invalid("reopened_on", f"is before the issue was closed ({doc['closed_on']})")
         if body.deadline is None:
-            counted = domain.sla_deadline(ctx.calendar, rules, IssueCategory(doc["category"]), body.reopened_on)
+            counted = domain.sla_deadline(calendar, rules, IssueCategory(doc["category"]), body.reopened_on)
             deadline, provisional, rule = counted.day, counted.provisional, "sla"
         else:
             if body.deadline < body.reopened_on:
@@ -213,9 +226,10 @@ async def extend(ctx: Context, township: str, issue_id: str, body: ExtendIn, by:
 async def sweep(ctx: Context, township: str, on: date) -> list[dict]:
     """Give each open issue its level on `on`; each change is written and published once."""
     rules = await ctx.repo.rules(township)
+    calendar = await ctx.work_calendar()
     changed = []
     for doc in await ctx.repo.find({"township": township, "status": "open"}):
-        level, overdue = domain.level_on(ctx.calendar, rules, D(doc["deadline"]), on)
+        level, overdue = domain.level_on(calendar, rules, D(doc["deadline"]), on)
         if level.value == doc["level"]:
             continue
 
@@ -243,9 +257,10 @@ class _Unchanged(Exception):
 async def recount_provisional(ctx: Context, year: int) -> int:
     """A holiday schedule arrived: recount the SLA deadlines that were counted on weekends alone."""
     recounted = 0
+    calendar = await ctx.work_calendar()
     for doc in await ctx.repo.find({"status": "open", "deadline_provisional": True, "deadline_rule": "sla"}):
         rules = await ctx.repo.rules(doc["township"])
-        counted = domain.sla_deadline(ctx.calendar, rules, IssueCategory(doc["category"]), D(doc["deadline_anchor"]))
+        counted = domain.sla_deadline(calendar, rules, IssueCategory(doc["category"]), D(doc["deadline_anchor"]))
         if counted.day.isoformat() == doc["deadline"] and counted.provisional:
             continue
 

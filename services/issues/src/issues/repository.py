@@ -1,5 +1,5 @@
 """Mongo adapter of the issues service: one document per issue carrying its history and its outbox.
-Every change is one update_one guarded by the issue's version (FerretDB 1.24: one update per command)."""
+Every change is one update_one compare-and-set on the issue's version: right with any number of replicas."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -7,11 +7,14 @@ from typing import Any, Optional
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from buildingblocks import locks, outbox
+from buildingblocks import outbox
 from issues.calendar import YearSchedule, parse_schedule
 from issues.rules import Rules
 
 ISSUES, SETTINGS, CALENDAR = "issues", "township_settings", "calendar_years"
+# {_id: "calendar", v: n}: bumped after every schedule saved, so every replica sees a new schedule on its next
+# request that counts days (one lookup by _id) and rereads the few schedules only then.
+CALENDAR_VERSION = "calendar_version"
 OUTBOX_COLLECTIONS = [ISSUES]
 
 
@@ -24,7 +27,11 @@ class Repository:
         self.db = db
 
     async def ensure_indexes(self) -> None:
-        await self.db[ISSUES].create_index([("township", 1), ("status", 1)])
+        """What MongoDB 8 needs to serve every query below from an index (README: "The store")."""
+        await self.db[ISSUES].create_index([("township", 1), ("status", 1), ("raised_on", 1), ("issue_id", 1)])
+        await self.db[ISSUES].create_index([("township", 1), ("raised_on", 1), ("issue_id", 1)])
+        await self.db[ISSUES].create_index([("township", 1), ("enterprise_id", 1), ("raised_on", 1)])
+        await self.db[ISSUES].create_index([("status", 1), ("deadline_provisional", 1), ("township", 1)])
 
     async def insert(self, doc: dict[str, Any]) -> bool:
         """False when the issue exists already: intake is exactly-once by the issue's id."""
@@ -45,8 +52,7 @@ class Repository:
         """State, history and the event's outbox entry in one write, compare-and-set on `version`;
         False if someone changed the issue meanwhile."""
         update = {"$set": set_, "$inc": {"version": 1}, "$push": {"history": history, "outbox": event}}
-        async with locks.document(ISSUES, doc["_id"]):
-            result = await self.db[ISSUES].update_one({"_id": doc["_id"], "version": doc["version"]}, update)
+        result = await self.db[ISSUES].update_one({"_id": doc["_id"], "version": doc["version"]}, update)
         if result.modified_count != 1:
             return False
         outbox.written(ISSUES, doc["_id"], [event])
@@ -64,6 +70,11 @@ class Repository:
 
     async def save_schedule(self, year: int, data: dict[str, Any]) -> None:
         await self.db[CALENDAR].update_one({"_id": year}, {"$set": {"schedule": data}}, upsert=True)
+        await self.db[CALENDAR_VERSION].update_one({"_id": "calendar"}, {"$inc": {"v": 1}}, upsert=True)  # after
+
+    async def calendar_version(self) -> int:
+        doc = await self.db[CALENDAR_VERSION].find_one({"_id": "calendar"})
+        return doc["v"] if doc else 0
 
     async def townships(self) -> list[str]:
         return sorted({d["township"] async for d in self.db[ISSUES].find({"status": "open"}, {"township": 1})})

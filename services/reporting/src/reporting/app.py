@@ -15,7 +15,7 @@ def create_app() -> FastAPI:
 
     service.on_start.insert(0, indexes)
     views = Views()
-    consumers.subscribe(service, views)
+    consumers.subscribe(service)
     routers = [api.router, api.bulletin_router, api.scorecard_router, api.ledger_router]
     app = service.http_app("reporting", "0.1.0", routers=routers)
     app.state.db = service.db

@@ -1,8 +1,8 @@
 """Pure: an event → the fact documents it adds. Facts are only ever inserted, never updated.
 
 Each fact's `_id` is its natural key within the township, so a redelivered or duplicated event adds
-nothing, and no fact depends on another having arrived first: order does not matter. (Insert-only also
-suits FerretDB 1.24, whose updates by `_id` scan the whole collection.)
+nothing, and no fact depends on another having arrived first: order does not matter, and any number of
+projector replicas can write the same facts at once.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reporting.facts import COLLECTIONS
+from reporting.store import VERSIONS, versions_id
 
 STATE = "projection_state"
 
@@ -29,3 +30,8 @@ async def set_state(db: AsyncDatabase, active: int, live: list[int]) -> None:
 async def drop(db: AsyncDatabase, generation: int) -> None:
     for name in COLLECTIONS:
         await db.drop_collection(prefix(generation) + name)
+    # Versions only ever grow: bump every township's, so no replica keeps a tally of the dropped facts.
+    versions = await db[VERSIONS].find_one({"_id": versions_id(prefix(generation))})
+    if versions and versions.get("v"):
+        inc = {"n": 1, **{f"v.{t}": 1 for t in versions["v"]}}
+        await db[VERSIONS].update_one({"_id": versions["_id"]}, {"$inc": inc})

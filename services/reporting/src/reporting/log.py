@@ -11,8 +11,8 @@ from contracts.topics import ISSUES, VISITS
 from reporting.facts import facts_for
 
 TOPICS = (VISITS, ISSUES)
-# [{"topic", "partition", "offset"}]: the offset of the next record of each partition (a list: key names
-# with dots, like "visits.v1", are refused by FerretDB).
+# [{"topic", "partition", "offset"}]: the offset of the next record of each partition (a list: a topic name
+# like "visits.v1" as a field name would be a dotted path to MongoDB).
 Position = list[dict[str, Any]]
 
 

@@ -1,4 +1,8 @@
-"""The projection store: inserts new facts in one unordered bulk insert per collection; duplicates are no-ops."""
+"""The projection store: inserts new facts in one unordered bulk insert per collection; duplicates are no-ops.
+
+After every write it bumps the version of each township it wrote, in ONE document per generation
+(`projection_versions`, `{_id: <generation>, n, v: {<township>: n}}`), with one `$inc`: every replica's read views
+(views.py) check that document by `_id` before trusting what they keep."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +15,11 @@ from pymongo.errors import BulkWriteError
 from reporting.facts import COLLECTIONS, ENTERPRISES, VISITS
 
 DUPLICATE_KEY = 11000
+VERSIONS = "projection_versions"
+
+
+def versions_id(prefix: str) -> str:
+    return prefix or "g1"
 
 
 class Store:
@@ -24,8 +33,23 @@ class Store:
         return self.db[self.prefix + name]
 
     async def ensure_indexes(self) -> None:
+        """Every read of facts is by township (or of all of them): MongoDB 8 serves it from these."""
         await self._c(VISITS).create_index([("township", 1), ("visited_on", 1)])
         await self._c(ENTERPRISES).create_index([("township", 1), ("registered_on", 1)])
+        for name in COLLECTIONS:
+            if name not in (VISITS, ENTERPRISES):
+                await self._c(name).create_index([("township", 1)])
+
+    async def versions(self) -> tuple[int, dict[str, int]]:
+        """(writes so far, {township: writes of its facts so far}) of this generation: one lookup by `_id`."""
+        doc = await self.db[VERSIONS].find_one({"_id": versions_id(self.prefix)})
+        return (doc.get("n", 0), doc.get("v", {})) if doc else (0, {})
+
+    async def touch(self, townships: set[str]) -> None:
+        """Bump the versions of these townships (and the generation's count), after their facts are written."""
+        if townships:
+            inc = {"n": 1, **{f"v.{t}": 1 for t in townships}}  # township ids are [a-z0-9-]: safe as field names
+            await self.db[VERSIONS].update_one({"_id": versions_id(self.prefix)}, {"$inc": inc}, upsert=True)
 
     async def facts(self, township: str | list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every fact of a township, of some townships, or of the county; reports are computed in Python."""
@@ -34,7 +58,10 @@ class Store:
         return dict(zip(COLLECTIONS, found))  # seven queries at once, not one after another
 
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
-        """Insert the facts not stored yet; return how many were new."""
+        """Insert the facts not stored yet, then bump their townships' versions; return how many were new.
+
+        The bump comes after the inserts, and always, even when nothing was new: a batch that comes again because
+        a process died between its inserts and its bump must still bump."""
         by_collection: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for collection, doc in facts:
             by_collection[collection].append(doc)
@@ -47,4 +74,5 @@ class Store:
                 if others:
                     raise
                 added += exc.details["nInserted"]
+        await self.touch({doc["township"] for _, doc in facts})
         return added

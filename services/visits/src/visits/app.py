@@ -1,19 +1,45 @@
+import asyncio
+import logging
+import os
+
 from fastapi import FastAPI
 
 from buildingblocks import outbox
 from buildingblocks.service import Service
-from visits import api, settings
+from visits import api, handlers, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
+
+log = logging.getLogger("visits")
 
 
 def create_app() -> FastAPI:
     service = Service.create(settings.load())
     repository = Repository(service.db)
+    recover_every_s = float(os.environ.get("RECOVERY_INTERVAL_S", "30"))
+    tasks: dict[str, asyncio.Task] = {}
 
-    async def indexes(_service: Service) -> None:
+    async def start(_service: Service) -> None:
         await repository.ensure_indexes()
+        tasks["recovery"] = asyncio.create_task(recover_forever(), name="visits:recover-reserved")
 
-    service.on_start.append(indexes)
+    async def stop(_service: Service) -> None:
+        task = tasks.pop("recovery", None)
+        if task is not None:
+            task.cancel()
+
+    async def recover_forever() -> None:
+        # Visits reserved by a process that died before storing them (handlers.log_visit). Idempotent, so every
+        # replica may run it; it finds nothing almost always.
+        while True:
+            try:
+                if stored := await handlers.recover_reserved(repository):
+                    log.warning("stored %d visits reserved by a process that died before storing them", stored)
+            except Exception:  # the next pass tries again
+                log.exception("recovery of reserved visits failed")
+            await asyncio.sleep(recover_every_s)
+
+    service.on_start.append(start)
+    service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
     app = service.http_app("visits", "0.1.0", routers=[api.router])
     app.state.repository = repository

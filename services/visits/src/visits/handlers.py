@@ -2,12 +2,14 @@
 publishes embeds its event in the same document write (outbox)."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
+import random
 import uuid
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Optional
 
 from pymongo.errors import PyMongoError
@@ -30,13 +32,14 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
+GUARD_LOG = r.GUARD_LOG
+_INTERNAL = ("_id", "outbox", "request_hash", "version", r.GUARD_LOG, r.GUARD_VERSION, r.PENDING)
+RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
+RECOVER_AFTER_S = 30.0  # a reserved visit still pending after this is stored by whoever sees it
+
+
 def view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in ("_id", "outbox", "request_hash", "version", GUARD_LOG)}
-
-
-# The enterprise's visits as the disturbance guard needs them, kept on the enterprise: the guard reads the
-# document it fetches anyway instead of querying the visits (FerretDB filters those in Go, over all of them).
-GUARD_LOG = "visit_log"
+    return {k: v for k, v in doc.items() if k not in _INTERNAL}
 
 
 def source(township: str) -> str:
@@ -102,6 +105,7 @@ async def register_enterprise(repo: r.Repository, township: str, body: Enterpris
         "park": body.park,
         "assignments": [{"official_id": i, "start": registered_on.isoformat(), "end": None} for i in body.assigned_official_ids],
         GUARD_LOG: [],
+        r.GUARD_VERSION: 0,
         "version": 1,
         "idempotency_key": idem,
         "request_hash": request_hash(body),
@@ -110,43 +114,96 @@ async def register_enterprise(repo: r.Repository, township: str, body: Enterpris
     return await _created_once(repo, r.ENTERPRISES, doc, f"enterprise {body.enterprise_id}")
 
 
-async def past_visits(repo: r.Repository, township: str, enterprise: dict[str, Any]) -> list[PastVisit]:
+async def past_visits(repo: r.Repository, township: str, enterprise: dict[str, Any]) -> list[dict[str, Any]]:
+    """The guard entries of the enterprise's visits: its log, kept on the enterprise document the guard reads anyway
+    (one lookup by `_id`, however many visits the township has); for one registered before the log, its visits."""
     if GUARD_LOG in enterprise:
-        return [_past(v) for v in enterprise[GUARD_LOG]]
-    return [_past(v) for v in await repo.visits(township, enterprise["enterprise_id"])]  # registered before the log
+        return list(enterprise[GUARD_LOG])
+    return [_guard_entry(v) for v in await repo.visits(township, enterprise["enterprise_id"])]
 
 
 def _guard_entry(visit: dict[str, Any]) -> dict[str, Any]:
     return {"visit_id": visit["visit_id"], "visited_on": visit["visited_on"], "visitors": visit["visitors"][:1]}
 
 
+def _same_request(first: dict[str, Any], body_hash: str) -> dict:
+    if first.get("request_hash") != body_hash:
+        raise Conflict("this Idempotency-Key was already used for a different request")
+    return view(first)
+
+
+def _stale(pending: dict[str, Any], now: datetime) -> bool:
+    return datetime.fromisoformat(pending["logged_at"]) < now - timedelta(seconds=RECOVER_AFTER_S)
+
+
 async def log_visit(repo: r.Repository, township: str, body: VisitIn, idem: Optional[str]) -> dict:
+    """The disturbance guard as a conditional write, right with any number of replicas.
+
+    Decide on the enterprise's visit log, then reserve: one compare-and-set on the enterprise's guard version adds
+    the visit's guard entry to the log and keeps the whole visit document as pending. A concurrent reservation makes
+    it fail: read again and decide again (so of two conflicting routine visits exactly one is accepted; the other
+    gets the 409 naming it). The reservation is the commit: the visit document (with its outbox) is then inserted
+    under its own `_id` by this request, or, if this process dies in between, by a retry with the same
+    Idempotency-Key, by the next visit logged to the enterprise, or by the recovery pass (`recover_reserved`).
+    Inserting twice is a no-op, so a reservation never blocks without its visit being stored.
+    """
+    visit_id = f"v-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/{idem}') if idem else uuid.uuid4()}"
+    body_hash = request_hash(body)
+    if idem and (first := await repo.visit(township, visit_id)):  # a retry gets its first result, never the guard
+        return _same_request(first, body_hash)
     enterprise = await repo.enterprise(township, body.enterprise_id)
     if enterprise is None:
         raise NotFound("enterprise", [body.enterprise_id])
     officials = await _known_officials(repo, township, body.visitor_ids)
-    # A retried request (same key) must find its own first result, not be refused by the guard.
-    visit_id = f"v-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/{idem}') if idem else uuid.uuid4()}"
-    if idem and (first := await repo.visit(township, visit_id)):
-        if first.get("request_hash") != request_hash(body):
-            raise Conflict("this Idempotency-Key was already used for a different request")
-        if visit_id not in {v["visit_id"] for v in enterprise.get(GUARD_LOG, [])}:
-            await repo.note_visit(township, body.enterprise_id, _guard_entry(first))  # the first try died in between
-        return view(first)
-    decision = disturbance_guard(
-        await past_visits(repo, township, enterprise),
-        body.visited_on,
-        await repo.quiet_days(township),
-        joint=body.kind.value == "joint",
-        override_reason=body.override_reason,
-    )
-    if decision.refused:
-        last = decision.nearest
-        raise Conflict(
-            decision.reason,
-            last_visit={"visit_id": last.visit_id, "visited_on": last.visited_on.isoformat(), "by": last.lead},
-            routine_visit_allowed_from=decision.quiet_until.isoformat(),
+    quiet = await repo.quiet_days(township)
+    doc: Optional[dict[str, Any]] = None
+    for attempt in range(RESERVE_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # spread the next round a little
+            enterprise = await repo.enterprise(township, body.enterprise_id)
+            if enterprise is None:
+                raise NotFound("enterprise", [body.enterprise_id])
+        pending = {p["visit_id"]: p for p in enterprise.get(r.PENDING, [])}
+        if visit_id in pending:  # this key's request reserved it (and died, or runs beside us): finish it
+            mine = pending[visit_id]
+            _same_request(mine, body_hash)
+            await repo.store_reserved(township, body.enterprise_id, mine)
+            return view(mine)
+        if visit_id in {v["visit_id"] for v in enterprise.get(GUARD_LOG, [])}:
+            if first := await repo.visit(township, visit_id):  # reserved and stored by a request beside us
+                return _same_request(first, body_hash)
+        now = datetime.now(CHINA)
+        for p in pending.values():  # reserved by a process that died before storing them
+            if _stale(p, now):
+                await repo.store_reserved(township, body.enterprise_id, p)
+        log_entries = await past_visits(repo, township, enterprise)
+        decision = disturbance_guard(
+            [_past(v) for v in log_entries],
+            body.visited_on,
+            quiet,
+            joint=body.kind.value == "joint",
+            override_reason=body.override_reason,
         )
+        if decision.refused:
+            last = decision.nearest
+            raise Conflict(
+                decision.reason,
+                last_visit={"visit_id": last.visit_id, "visited_on": last.visited_on.isoformat(), "by": last.lead},
+                routine_visit_allowed_from=decision.quiet_until.isoformat(),
+            )
+        if doc is None:
+            doc = _visit_document(township, visit_id, body, officials, enterprise, idem, body_hash)
+        if await repo.reserve_visit(enterprise, log_entries, _guard_entry(doc), doc):
+            try:
+                await repo.store_reserved(township, body.enterprise_id, doc)
+            except PyMongoError as exc:  # accepted all the same: the reservation is kept until it is stored
+                log.warning("visit %s reserved but not stored yet (a retry or the recovery pass will): %s", visit_id, exc)
+            return view(doc)
+    raise Conflict("the enterprise is being changed by someone else; try again")
+
+
+def _visit_document(township: str, visit_id: str, body: VisitIn, officials: dict[str, dict[str, Any]],
+                    enterprise: dict[str, Any], idem: Optional[str], body_hash: str) -> dict[str, Any]:
     payload = VisitLogged(
         visit_id=visit_id,
         enterprise_id=body.enterprise_id,
@@ -160,22 +217,28 @@ async def log_visit(repo: r.Repository, township: str, body: VisitIn, idem: Opti
         override_reason=body.override_reason,
     )
     event = new_event(payload, township=township, source=source(township))
-    doc = {
+    return {
         "_id": r.key(township, visit_id),
         "township": township,
         **payload.model_dump(mode="json"),
         "enterprise_name": enterprise["name"],
         "logged_at": datetime.now(CHINA).isoformat(),
         "idempotency_key": idem,
-        "request_hash": request_hash(body),
+        "request_hash": body_hash,
         "outbox": [outbox_entry(event, VISITS_TOPIC)],
     }
-    created = await _created_once(repo, r.VISITS, doc, f"visit {visit_id}")
-    try:  # after the visit: a failure here only weakens the guard, and must not tell the clerk it failed
-        await repo.note_visit(township, body.enterprise_id, _guard_entry(doc))
-    except PyMongoError as exc:
-        log.warning("visit %s stored, but not noted on its enterprise for the guard: %s", visit_id, exc)
-    return created
+
+
+async def recover_reserved(repo: r.Repository, older_than_s: float = RECOVER_AFTER_S) -> int:
+    """Store the visits reserved by a process that died before storing them; returns how many this call stored.
+    Safe on every replica at once: storing is an insert by `_id`."""
+    stored = 0
+    cutoff = datetime.now(CHINA) - timedelta(seconds=older_than_s)
+    for enterprise in await repo.with_pending_visits():
+        for p in enterprise.get(r.PENDING, []):
+            if datetime.fromisoformat(p["logged_at"]) < cutoff:
+                stored += await repo.store_reserved(enterprise["township"], enterprise["enterprise_id"], p)
+    return stored
 
 
 def _assignments(doc: dict[str, Any]) -> list[Assignment]:
