@@ -78,6 +78,13 @@ async def test_a_visit_is_logged_with_its_demands_and_the_guard_refuses_a_second
     assert guard[E1]["routine_visit_refused"] and guard[E1]["last_visited_on"] == TODAY.isoformat()
     listed = (await api.get(f"{T}/enterprises", headers=CLERK)).json()
     assert listed[0]["last_visited_on"] == TODAY.isoformat() and listed[0]["assigned_official_ids"] == ["c-li"]
+    assert "visit_log" not in listed[0] and "last_visit" not in listed[0]  # kept on the document, not shown raw
+
+    # A visit logged late, dated before the latest one, leaves the latest one as the last visit.
+    late = await api.post(f"{T}/visits", json=visit(TODAY - timedelta(days=20), "t-hao"), headers=CLERK)
+    assert late.status_code == 201, late.text
+    listed = (await api.get(f"{T}/enterprises", headers=CLERK)).json()
+    assert (listed[0]["last_visited_on"], listed[0]["last_visited_by"]) == (TODAY.isoformat(), "赵干事")
 
 
 async def test_the_quiet_period_is_a_township_setting(api):

@@ -33,7 +33,7 @@ def request_hash(body: Any) -> str:
 
 
 GUARD_LOG = r.GUARD_LOG
-_INTERNAL = ("_id", "outbox", "request_hash", "version", r.GUARD_LOG, r.GUARD_VERSION, r.PENDING)
+_INTERNAL = ("_id", "outbox", "request_hash", "version", r.GUARD_LOG, r.GUARD_VERSION, r.PENDING, r.LAST_VISIT)
 RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
 RECOVER_AFTER_S = 30.0  # a reserved visit still pending after this is stored by whoever sees it
 
@@ -299,12 +299,10 @@ def _past(v: dict[str, Any]) -> PastVisit:
 
 
 async def enterprises(repo: r.Repository, township: str, on: date) -> list[dict]:
-    latest: dict[str, PastVisit] = {}
-    for v in await repo.visits(township):  # newest first
-        latest.setdefault(v["enterprise_id"], _past(v))
+    """The registry with each enterprise's latest visit, kept on its document: no visit is read."""
     out = []
     for e in await repo.enterprises(township):
-        last = latest.get(e["enterprise_id"])
+        last = _past(e[r.LAST_VISIT]) if e.get(r.LAST_VISIT) else None
         out.append({
             **enterprise_view(e, on),
             "last_visited_on": last.visited_on.isoformat() if last else None,
@@ -316,12 +314,9 @@ async def enterprises(repo: r.Repository, township: str, on: date) -> list[dict]
 async def visit_guard(repo: r.Repository, township: str, on: date) -> list[dict]:
     """For each enterprise: when it was last visited, by whom, and whether a routine visit on `on` is refused."""
     quiet = await repo.quiet_days(township)
-    by_enterprise: dict[str, list[PastVisit]] = {}
-    for v in await repo.visits(township):
-        by_enterprise.setdefault(v["enterprise_id"], []).append(_past(v))
     out = []
-    for e in await repo.enterprises(township):
-        past = by_enterprise.get(e["enterprise_id"], [])
+    for e in await repo.enterprises(township, with_log=True):
+        past = [_past(v) for v in await past_visits(repo, township, e)]
         decision = disturbance_guard(past, on, quiet)
         last = max(past, key=lambda p: p.visited_on) if past else None
         out.append({

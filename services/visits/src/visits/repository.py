@@ -19,6 +19,7 @@ HIDDEN = {"_id": 0, "outbox": 0, "request_hash": 0, "pending_visits": 0}
 # The disturbance guard's state on the enterprise document: the compact log of its visits, the version every
 # reservation compares and sets, and the visits reserved but not yet confirmed stored (see handlers.log_visit).
 GUARD_LOG, GUARD_VERSION, PENDING = "visit_log", "guard_version", "pending_visits"
+LAST_VISIT = "last_visit"  # the guard entry of the latest visit (by visited_on), set by every reservation
 
 
 def key(township: str, *parts: str) -> str:
@@ -59,8 +60,10 @@ class Repository:
     async def enterprise(self, township: str, enterprise_id: str) -> Optional[dict[str, Any]]:
         return await self.db[ENTERPRISES].find_one({"_id": key(township, enterprise_id)})
 
-    async def enterprises(self, township: str) -> list[dict[str, Any]]:
-        return await self.db[ENTERPRISES].find({"township": township}, HIDDEN).sort("enterprise_id").to_list()
+    async def enterprises(self, township: str, with_log: bool = False) -> list[dict[str, Any]]:
+        """A township's enterprises; their visit logs (which grow with every visit) only when asked for."""
+        hidden = HIDDEN if with_log else {**HIDDEN, GUARD_LOG: 0}
+        return await self.db[ENTERPRISES].find({"township": township}, hidden).sort("enterprise_id").to_list()
 
     async def replace_assignments(self, township: str, enterprise_id: str, version: int, assignments: list) -> bool:
         """Compare-and-set on the enterprise's version: a concurrent change makes this return False."""
@@ -75,11 +78,14 @@ class Repository:
         """Compare-and-set on the guard version read with `enterprise`: the visit's guard entry joins the log and the
         whole visit is kept as pending, in one write. False if another reservation came first (decide again).
         `log` is what the decision read: the enterprise's log, or for one registered before the log, its visits."""
-        update: dict[str, Any] = {"$push": {PENDING: visit}, "$inc": {GUARD_VERSION: 1}}
+        # The latest visit rides along, so the registry lists it without reading any visit (flat in history).
+        latest = max(filter(None, [enterprise.get(LAST_VISIT), entry]), key=lambda v: (v["visited_on"], v["visit_id"]))
+        update: dict[str, Any] = {"$push": {PENDING: visit}, "$inc": {GUARD_VERSION: 1}, "$set": {LAST_VISIT: latest}}
         if GUARD_LOG in enterprise:
             update["$push"][GUARD_LOG] = entry
         else:
-            update["$set"] = {GUARD_LOG: [*log, entry]}
+            latest = max([*log, entry], key=lambda v: (v["visited_on"], v["visit_id"]))
+            update["$set"] = {GUARD_LOG: [*log, entry], LAST_VISIT: latest}
         result = await self.db[ENTERPRISES].update_one(
             {"_id": enterprise["_id"], GUARD_VERSION: enterprise.get(GUARD_VERSION)},  # None matches a missing field
             update,
