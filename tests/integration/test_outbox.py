@@ -14,7 +14,7 @@ from aiokafka.errors import KafkaConnectionError
 from pymongo import AsyncMongoClient
 
 from buildingblocks.kafka import make_broker
-from buildingblocks.outbox import SENT, Relay, attach, entry, written
+from buildingblocks.outbox import UNSENT, Relay, attach, entry, new, push, written
 from buildingblocks.service import Service
 from buildingblocks.settings import Settings
 from contracts.envelope import CONTENT_TYPE, encode, new_event
@@ -88,21 +88,20 @@ def relay_name() -> str:
 
 
 async def outbox_of(db, collection: str, doc_id) -> list:
-    """The document's entries not yet recorded as sent."""
-    entries = (await db[collection].find_one({"_id": doc_id}))["outbox"]
-    sent = {d["_id"] async for d in db[SENT].find({"_id": {"$in": [e["id"] for e in entries]}})}
-    return [e for e in entries if e["id"] not in sent]
+    """The document's entries not yet acknowledged (still listed as unsent)."""
+    doc = await db[collection].find_one({"_id": doc_id})
+    return [e for e in doc["outbox"] if e["id"] in doc[UNSENT]]
 
 
 async def test_entries_go_out_as_the_exact_bytes_keyed_by_enterprise_then_are_recorded_as_sent(
     db, broker, kafka_bootstrap, township, enterprise
 ):
     first, second = visit(township, enterprise), visit(township, enterprise)
-    await db.visits.insert_one({"_id": "v1", "township": township, "version": 1, "outbox": [entry(first, VISITS)]})
+    await db.visits.insert_one({"_id": "v1", "township": township, "version": 1, **new([entry(first, VISITS)])})
     # A change and its event in one update: the state and the outbox move together.
     await db.visits.update_one(
         {"_id": "v1", "version": 1},
-        {"$set": {"summary": "changed"}, "$inc": {"version": 1}, "$push": {"outbox": entry(second, VISITS)}},
+        {"$set": {"summary": "changed"}, "$inc": {"version": 1}, "$push": push([entry(second, VISITS)])},
     )
     relay = Relay(broker, db, ["visits"], relay_name())
 
@@ -124,12 +123,12 @@ async def test_entries_go_out_as_the_exact_bytes_keyed_by_enterprise_then_are_re
 async def test_publication_follows_seq_across_collections(db, broker, kafka_bootstrap, township, enterprise):
     events = [visit(township, enterprise) for _ in range(6)]
     # Interleaved writes to two collections for one enterprise: inserts and pushes.
-    await db.visits.insert_one({"_id": "v1", "outbox": [entry(events[0], VISITS)]})
-    await db.issues.insert_one({"_id": "i1", "outbox": [entry(events[1], VISITS)]})
-    await db.visits.update_one({"_id": "v1"}, {"$push": {"outbox": entry(events[2], VISITS)}})
-    await db.issues.insert_one({"_id": "i2", "outbox": [entry(events[3], VISITS)]})
-    await db.issues.update_one({"_id": "i1"}, {"$push": {"outbox": entry(events[4], VISITS)}})
-    await db.visits.insert_one({"_id": "v2", "outbox": [entry(events[5], VISITS)]})
+    await db.visits.insert_one({"_id": "v1", **new([entry(events[0], VISITS)])})
+    await db.issues.insert_one({"_id": "i1", **new([entry(events[1], VISITS)])})
+    await db.visits.update_one({"_id": "v1"}, {"$push": push([entry(events[2], VISITS)])})
+    await db.issues.insert_one({"_id": "i2", **new([entry(events[3], VISITS)])})
+    await db.issues.update_one({"_id": "i1"}, {"$push": push([entry(events[4], VISITS)])})
+    await db.visits.insert_one({"_id": "v2", **new([entry(events[5], VISITS)])})
 
     assert await Relay(broker, db, ["visits", "issues"], relay_name()).run_once() == 6
 
@@ -142,7 +141,7 @@ async def test_within_a_document_a_later_push_never_goes_first(db, broker, kafka
     early, late = visit(township, enterprise), visit(township, enterprise)
     e_early, e_late = entry(early, VISITS), entry(late, VISITS)
     e_late["seq"] = e_early["seq"] - 10**9  # pushed later by a writer whose clock is a second behind
-    await db.visits.insert_one({"_id": "v1", "outbox": [e_early, e_late]})
+    await db.visits.insert_one({"_id": "v1", **new([e_early, e_late])})
 
     assert await Relay(broker, db, ["visits"], relay_name()).run_once() == 2
 
@@ -153,7 +152,7 @@ async def test_a_relay_killed_between_publish_and_removal_leaves_the_entry_for_t
     db, broker, kafka_bootstrap, township, enterprise
 ):
     event = visit(township, enterprise)
-    await db.visits.insert_one({"_id": "v1", "outbox": [entry(event, VISITS)]})
+    await db.visits.insert_one({"_id": "v1", **new([entry(event, VISITS)])})
     name = relay_name()
 
     class KilledBeforeRemoval(Relay):
@@ -183,9 +182,9 @@ async def test_only_the_lease_holder_publishes_until_its_lease_expires(
     second = Relay(broker, db, ["visits"], name, lease_s=1.0)
     a, b = visit(township, enterprise), visit(township, enterprise)
 
-    await db.visits.insert_one({"_id": "a", "outbox": [entry(a, VISITS)]})
+    await db.visits.insert_one({"_id": "a", **new([entry(a, VISITS)])})
     assert await first.run_once() == 1
-    await db.visits.insert_one({"_id": "b", "outbox": [entry(b, VISITS)]})
+    await db.visits.insert_one({"_id": "b", **new([entry(b, VISITS)])})
     assert await second.run_once() == 0
     assert second.stats["leader"] is False
     assert [e["id"] for e in await outbox_of(db, "visits", "b")] == [b.id]
@@ -233,14 +232,14 @@ async def test_two_running_relays_publish_each_event_once_and_hand_over_on_stop(
 
     out = await records(kafka_bootstrap, [e.id for e in batch1 + batch2])
     assert [ce_id(r) for r in out] == [e.id for e in batch1 + batch2]  # each once, in order
-    assert await db[SENT].count_documents({}) == len(batch1 + batch2)  # each recorded as sent once
+    assert await db.visits.count_documents({f"{UNSENT}.0": {"$exists": True}}) == 0  # each acknowledged, none left
 
 
 async def test_with_an_unreachable_broker_nothing_is_removed_and_a_working_one_sends_it_later(
     db, broker, kafka_bootstrap, township, enterprise
 ):
     event = visit(township, enterprise)
-    await db.visits.insert_one({"_id": "v1", "outbox": [entry(event, VISITS)]})
+    await db.visits.insert_one({"_id": "v1", **new([entry(event, VISITS)])})
     name = relay_name()
     dead = new_broker("127.0.0.1:1")
     with pytest.raises(KafkaConnectionError):
@@ -348,5 +347,5 @@ async def _empty(db, doc_id) -> bool:
 
 async def write(db, doc_id, entries) -> None:
     """As a service's repository does: the write, then the hint to this process's relay (no sweep needed)."""
-    await db.visits.insert_one({"_id": doc_id, "outbox": entries})
+    await db.visits.insert_one({"_id": doc_id, **new(entries)})
     written("visits", doc_id, entries)

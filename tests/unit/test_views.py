@@ -20,6 +20,7 @@ class FakeStore:
         self.reads: list[str | None] = []
         self.during_read = None
         self.n, self.v = 0, {}  # the shared versions document (store.py)
+        self.tallies = {}  # the stored tallies: (township, period) → (version, tally document)
 
     def bump(self, townships) -> None:
         """What Store.add does after its inserts, whichever replica's projector wrote them."""
@@ -35,6 +36,13 @@ class FakeStore:
         self.docs[ENTERPRISES].append({"township": township, "enterprise_id": "E", "registered_on": "2026-01-01"})
         self.docs[VISITS].append({"township": township, "visit_id": visit_id, "enterprise_id": "E", "visited_on": on,
                                   "channel": "in_person", "visitors": [{"rank": "county"}]})
+
+    async def kept_tallies(self, townships, period):
+        await asyncio.sleep(0)
+        return {t: self.tallies[(t, period)] for t in townships if (t, period) in self.tallies}
+
+    async def keep_tallies(self, period, tallies):
+        self.tallies.update({(t, period): kept for t, kept in tallies.items()})
 
     async def facts(self, township: str | list[str] | None = None):
         self.reads.append(township)
@@ -150,3 +158,24 @@ def test_a_replica_that_did_not_project_serves_no_stale_tally_or_county_body():
 
 def render_visits(t):
     return render(t)["visits"]
+
+
+def test_a_restarted_replica_serves_the_stored_tallies_without_reading_facts():
+    store = FakeStore()
+    for t in ("a", "b"):
+        store.add(t, "v1")
+    store.bump(["a", "b"])
+    before = Views()
+    county = county_report(run(before.county(store, Q1)), Q1)
+    township = render(run(before.township(store, "a", Q1)))
+    reads = len(store.reads)
+
+    after = Views()  # the process restarted (or another replica): nothing kept in memory
+    assert county_report(run(after.county(store, Q1)), Q1) == county
+    assert render(run(after.township(store, "a", Q1))) == township
+    assert len(store.reads) == reads and after.stats["stored"] == 2  # no fact read: the stored tallies served
+
+    store.add("b", "v2")
+    store.bump(["b"])  # b's stored tally is now at an old version: only b is read again
+    assert county_report(run(Views().county(store, Q1)), Q1) == report_for(store.docs, COUNTY, Q1)
+    assert store.reads[reads:] == [["b"]]

@@ -1,16 +1,16 @@
 """Transactional outbox without multi-document transactions: pending events ride in the document they concern.
 
-A write carries its state change and its events in ONE document write: `"outbox": [entry(...), ...]` on insert,
-`{"$push": {"outbox": entry(...)}}` in the same update_one as the change, then tells the relay (`written`).
-The Relay publishes entries in seq order, awaits Kafka's ack, then records the event id in `outbox_sent`.
-At-least-once: a crash between the two republishes the same event id, and consumers dedupe on it.
+A write carries its state change and its events in ONE document write: `**outbox.new(entries)` on insert,
+`{"$push": {..., **outbox.push(entries)}}` in the same update_one as the change, then tells the relay (`written`).
+Each entry stays in `outbox` as the record of what the document published; its id is also in `outbox_unsent`
+until the relay has Kafka's ack for it and pulls it from there (one bulk of `$pull`s per batch). At-least-once: a
+crash between the ack and the pull republishes the same event id, and consumers dedupe on it.
 
-Finding work without scanning: the writes of this process reach its relay directly (`written`), so a logged
-visit goes out at once. A sweep of the collections (on taking the lease, then every `sweep_s`) finds what
-other processes or a crashed one left unsent. Entries stay in their documents as the record of what each
-published; nothing is updated after the write, and `outbox_sent` is insert-only. No transactions, no change
-streams, no aggregation: MongoDB 8 and the local mongo-java-server both do all of it. With several replicas of a
-service, one relay publishes (the lease, `buildingblocks/lease.py`); the others hand their writes to its sweep.
+Finding work: the writes of this process reach its relay directly (`written`), so a logged visit goes out at once.
+A sweep (on taking the lease, then every `sweep_s`) finds what other replicas or a crashed process left unsent:
+the documents whose `outbox_unsent` is not empty (an index on MongoDB 8; few documents either way). No
+transactions, no change streams, no aggregation. With several replicas of a service, one relay publishes (the
+lease, `buildingblocks/lease.py`); the others hand their writes to its sweep.
 """
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Optional
 
 from faststream.kafka import KafkaBroker
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from buildingblocks.lease import LEASES, Lease
 from contracts.envelope import CloudEvent, encode, headers_for
@@ -34,8 +33,24 @@ from contracts.topics import key_for
 log = logging.getLogger("outbox")
 
 FIELD = "outbox"
-SENT = "outbox_sent"  # one document per published event id: insert-only
+UNSENT = "outbox_unsent"  # the ids of the document's entries not acknowledged by Kafka yet
 _relays: dict[str, list["Relay"]] = {}  # collection → the running relays of this process
+
+
+def new(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The outbox fields of a document inserted with these entries."""
+    return {FIELD: list(entries), UNSENT: [e["id"] for e in entries]}
+
+
+def push(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `$push` of an update that adds these entries to a document."""
+    return {FIELD: {"$each": list(entries)}, UNSENT: {"$each": [e["id"] for e in entries]}}
+
+
+async def ensure_indexes(db: AsyncDatabase, collections: list[str]) -> None:
+    """The sweep's query, `outbox_unsent` not empty, served by an index on MongoDB 8."""
+    for name in collections:
+        await db[name].create_index([(UNSENT, 1)])
 
 
 def written(collection: str, doc_id: Any, entries: list[dict[str, Any]]) -> None:
@@ -155,16 +170,15 @@ class Relay:
         self._wake.set()
 
     async def sweep(self) -> list[Pending]:
-        """Every entry of the collections not in the sent log (reads all of them: hence only now and then)."""
-        sent = {d["_id"] async for d in self.db[SENT].find({}, {"_id": 1})}
+        """Every entry of the collections still listed as unsent."""
         found: list[Pending] = []
         for name in self.collections:
-            async for doc in self.db[name].find({f"{FIELD}.0": {"$exists": True}}, {FIELD: 1}):
-                floor = 0
+            async for doc in self.db[name].find({f"{UNSENT}.0": {"$exists": True}}, {FIELD: 1, UNSENT: 1}):
+                unsent, floor = set(doc[UNSENT]), 0
                 for e in doc[FIELD]:
                     # Array order is write order: a later push never goes first, even if its clock was behind.
                     floor = max(floor, int(e["seq"]))
-                    if e["id"] not in sent:
+                    if e["id"] in unsent:
                         found.append(Pending(name, doc["_id"], e, floor))
         return found
 
@@ -197,13 +211,15 @@ class Relay:
             future.result()  # raises a send's error, if any: the pass ends and all of them go again
 
     async def mark(self, sent: list[Pending]) -> None:
-        now = datetime.now(timezone.utc)
-        docs = [{"_id": p.entry["id"], "collection": p.collection, "doc": p.doc_id, "at": now} for p in sent]
-        try:
-            await self.db[SENT].insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e["code"] != 11000 for e in exc.details["writeErrors"]):
-                raise  # else: published again after a crash, already recorded
+        """Pull the acknowledged ids from their documents' unsent lists: one bulk write per collection."""
+        by_doc: dict[tuple[str, Any], list[str]] = {}
+        for p in sent:
+            by_doc.setdefault((p.collection, p.doc_id), []).append(p.entry["id"])
+        by_collection: dict[str, list[UpdateOne]] = {}
+        for (collection, doc_id), ids in by_doc.items():
+            by_collection.setdefault(collection, []).append(UpdateOne({"_id": doc_id}, {"$pull": {UNSENT: {"$in": ids}}}))
+        for collection, updates in by_collection.items():
+            await self.db[collection].bulk_write(updates, ordered=False)
 
     async def run_once(self) -> int:
         """One pass: publish pending entries in order, each recorded as sent after its ack. Returns how many."""
@@ -294,6 +310,11 @@ def _retrieve(future: asyncio.Future) -> None:
 def attach(service: Any, collections: list[str], **options: Any) -> Relay:
     """A relay for a Service (its broker, db and name), started and stopped with it."""
     relay = Relay(service.broker, service.db, collections, service.settings.service, **options)
+
+    async def indexes(_service: Any) -> None:
+        await ensure_indexes(service.db, collections)
+
+    service.on_start.append(indexes)
     service.on_start.append(relay.start)
     service.on_stop.append(relay.stop)
     return relay

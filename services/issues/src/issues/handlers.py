@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Optional
 
+from buildingblocks import outbox
 from buildingblocks.outbox import entry as outbox_entry
 from contracts.enums import IssueCategory, IssueSource, Level
 from contracts.envelope import CHINA, new_event
@@ -56,7 +57,7 @@ def _history(action: str, by: str, **details: Any) -> dict:
 
 
 def view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in ("_id", "outbox", "version")}
+    return {k: v for k, v in doc.items() if k not in ("_id", "outbox", outbox.UNSENT, "version")}
 
 
 async def raise_issue(
@@ -107,7 +108,7 @@ async def raise_issue(
         "satisfaction": None,
         "history": [_history("raised", by, deadline=deadline.isoformat(), provisional=provisional)],
         "version": 1,
-        "outbox": [_event(township, payload)],
+        **outbox.new([_event(township, payload)]),
     }
     if await ctx.repo.insert(doc):
         return True, view(doc)

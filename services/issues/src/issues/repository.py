@@ -46,12 +46,12 @@ class Repository:
         return await self.db[ISSUES].find_one({"_id": key(township, issue_id)})
 
     async def find(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.db[ISSUES].find(query, {"outbox": 0}).sort([("raised_on", 1), ("issue_id", 1)]).to_list()
+        return await self.db[ISSUES].find(query, {"outbox": 0, outbox.UNSENT: 0}).sort([("raised_on", 1), ("issue_id", 1)]).to_list()
 
     async def change(self, doc: dict[str, Any], set_: dict[str, Any], history: dict[str, Any], event: dict) -> bool:
         """State, history and the event's outbox entry in one write, compare-and-set on `version`;
         False if someone changed the issue meanwhile."""
-        update = {"$set": set_, "$inc": {"version": 1}, "$push": {"history": history, "outbox": event}}
+        update = {"$set": set_, "$inc": {"version": 1}, "$push": {"history": history, **outbox.push([event])}}
         result = await self.db[ISSUES].update_one({"_id": doc["_id"], "version": doc["version"]}, update)
         if result.modified_count != 1:
             return False

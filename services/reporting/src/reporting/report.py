@@ -130,6 +130,15 @@ _COUNTS = ("listed", "visited", "visits", "in_person", "county_leader", "raised"
            "overdue", "rated", "satisfied")
 
 
+def tally_doc(t: Tally) -> dict[str, Any]:
+    """A tally as stored (views.py keeps it beside the version it was computed at)."""
+    return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category}
+
+
+def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Tally:
+    return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"])
+
+
 def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> Tally:
     if township is not None:
         facts = {name: [d for d in docs if d["township"] == township] for name, docs in facts.items()}

@@ -9,6 +9,7 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -16,6 +17,7 @@ from reporting.facts import COLLECTIONS, ENTERPRISES, VISITS
 
 DUPLICATE_KEY = 11000
 VERSIONS = "projection_versions"
+TALLIES = "report_tallies"  # {_id: <generation>|<township>|<period>, version, tally}: what views.py computed
 
 
 def versions_id(prefix: str) -> str:
@@ -39,6 +41,7 @@ class Store:
         for name in COLLECTIONS:
             if name not in (VISITS, ENTERPRISES):
                 await self._c(name).create_index([("township", 1)])
+        await self.db[TALLIES].create_index([("generation", 1)])  # dropping a generation drops its tallies
 
     async def versions(self) -> tuple[int, dict[str, int]]:
         """(writes so far, {township: writes of its facts so far}) of this generation: one lookup by `_id`."""
@@ -50,6 +53,25 @@ class Store:
         if townships:
             inc = {"n": 1, **{f"v.{t}": 1 for t in townships}}  # township ids are [a-z0-9-]: safe as field names
             await self.db[VERSIONS].update_one({"_id": versions_id(self.prefix)}, {"$inc": inc}, upsert=True)
+
+    def _tally_id(self, township: str, period: str) -> str:
+        return f"{versions_id(self.prefix)}/{township}/{period}"
+
+    async def kept_tallies(self, townships: list[str], period: str) -> dict[str, tuple[int, dict[str, Any]]]:
+        """The stored tallies of these townships for the period, with the version each was computed at: by `_id`."""
+        ids = {self._tally_id(t, period): t for t in townships}
+        found = self.db[TALLIES].find({"_id": {"$in": list(ids)}})
+        return {ids[d["_id"]]: (d["version"], d["tally"]) async for d in found}
+
+    async def keep_tallies(self, period: str, tallies: dict[str, tuple[int, dict[str, Any]]]) -> None:
+        """Store tallies (township → (version, tally)) so that a restarted or another replica need not recompute
+        them while their township's version stands; one with an older version is simply recomputed."""
+        if tallies:
+            await self.db[TALLIES].bulk_write([
+                ReplaceOne({"_id": self._tally_id(t, period)}, {"version": v, "tally": doc, "generation": versions_id(self.prefix)},
+                           upsert=True)
+                for t, (v, doc) in tallies.items()
+            ], ordered=False)
 
     async def facts(self, township: str | list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every fact of a township, of some townships, or of the county; reports are computed in Python."""

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from pymongo.errors import PyMongoError
 
+from buildingblocks import outbox
 from buildingblocks.outbox import entry as outbox_entry
 from contracts.envelope import CHINA, new_event
 from contracts.events import EnterpriseRegistered, Official, VisitLogged
@@ -33,7 +34,7 @@ def request_hash(body: Any) -> str:
 
 
 GUARD_LOG = r.GUARD_LOG
-_INTERNAL = ("_id", "outbox", "request_hash", "version", r.GUARD_LOG, r.GUARD_VERSION, r.PENDING, r.LAST_VISIT)
+_INTERNAL = ("_id", "outbox", outbox.UNSENT, "request_hash", "version", r.GUARD_LOG, r.GUARD_VERSION, r.PENDING, r.LAST_VISIT)
 RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
 RECOVER_AFTER_S = 30.0  # a reserved visit still pending after this is stored by whoever sees it
 
@@ -109,7 +110,7 @@ async def register_enterprise(repo: r.Repository, township: str, body: Enterpris
         "version": 1,
         "idempotency_key": idem,
         "request_hash": request_hash(body),
-        "outbox": [outbox_entry(event, VISITS_TOPIC)],
+        **outbox.new([outbox_entry(event, VISITS_TOPIC)]),
     }
     return await _created_once(repo, r.ENTERPRISES, doc, f"enterprise {body.enterprise_id}")
 
@@ -225,7 +226,7 @@ def _visit_document(township: str, visit_id: str, body: VisitIn, officials: dict
         "logged_at": datetime.now(CHINA).isoformat(),
         "idempotency_key": idem,
         "request_hash": body_hash,
-        "outbox": [outbox_entry(event, VISITS_TOPIC)],
+        **outbox.new([outbox_entry(event, VISITS_TOPIC)]),
     }
 
 

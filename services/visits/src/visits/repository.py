@@ -15,7 +15,7 @@ from visits.domain import DEFAULT_QUIET_DAYS
 
 OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits", "township_settings"
 OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS]
-HIDDEN = {"_id": 0, "outbox": 0, "request_hash": 0, "pending_visits": 0}
+HIDDEN = {"_id": 0, "outbox": 0, outbox.UNSENT: 0, "request_hash": 0, "pending_visits": 0}
 # The disturbance guard's state on the enterprise document: the compact log of its visits, the version every
 # reservation compares and sets, and the visits reserved but not yet confirmed stored (see handlers.log_visit).
 GUARD_LOG, GUARD_VERSION, PENDING = "visit_log", "guard_version", "pending_visits"
