@@ -1,4 +1,4 @@
-"""One system (own Kafka, FerretDB and the three services) for the fault scenarios, and the table they fill."""
+"""One system (own Kafka, store and two replicas of each of the three services) for the fault scenarios, and the table they fill."""
 from __future__ import annotations
 
 import json
@@ -34,12 +34,13 @@ def pytest_terminal_summary(terminalreporter):
     if not _rows:
         return
     terminalreporter.section("reliability: figures of this run")
-    terminalreporter.write_line("| scenario | runs | events sent | lost | double-counted |")
-    terminalreporter.write_line("|---|---|---|---|---|")
+    terminalreporter.write_line("| scenario | runs | replicas | events sent | lost | double-counted |")
+    terminalreporter.write_line("|---|---|---|---|---|---|")
     totals: dict[str, list[int]] = {}
     for r in _rows:
-        t = totals.setdefault(r["scenario"], [0, 0, 0, 0])
-        for i, k in enumerate(("runs", "sent", "lost", "double")):
+        t = totals.setdefault(r["scenario"], [0, 0, 0, 0, 0])
+        t[1] = max(t[1], r.get("replicas", 1))
+        for i, k in ((0, "runs"), (2, "sent"), (3, "lost"), (4, "double")):
             t[i] += r[k]
-    for name, (runs, sent, lost, double) in totals.items():
-        terminalreporter.write_line(f"| {name} | {runs} | {sent} | {lost} | {double} |")
+    for name, (runs, replicas, sent, lost, double) in totals.items():
+        terminalreporter.write_line(f"| {name} | {runs} | {replicas} | {sent} | {lost} | {double} |")

@@ -1,16 +1,20 @@
 """A township's steady stream through the public APIs, retried the way a client does while services die.
 
+Each service is reached through a Balancer (tests/reliability/system.py): requests alternate over its replicas
+and one that finds a replica dead goes on to the next, as behind a load balancer.
+
 Every accepted request is also written down as the event the contract says it must cause, so a scenario can
 compute the reports it expects from what it sent (tests/support/reference.py), independently of the system.
 """
 from __future__ import annotations
 
+import itertools
 import random
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import httpx
 
@@ -18,6 +22,9 @@ from contracts.envelope import CHINA, CloudEvent, new_event
 from contracts.events import EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
 from tests.support import events as hand
 from tests.support.apps import bearer
+
+if TYPE_CHECKING:
+    from tests.reliability.system import Balancer
 
 CLERK = bearer("county_admin")
 OFFICIALS = [Official(official_id=f"o{n}", name=f"官员{n}", rank=rank) for n, rank in enumerate(["county", "township", "cadre"], 1)]
@@ -28,26 +35,32 @@ class Refused(AssertionError):
     """The system refused a request a client had every right to make: a defect, not a fault to ride out."""
 
 
-def call(url: str, method: str, body: Any = None, key: Optional[str] = None, give_up_s: float = 240.0) -> httpx.Response:
-    """Send until the service answers (connection errors, timeouts and 5xx are retried with the same key)."""
+def call(service: "Balancer", path: str, method: str, body: Any = None, key: Optional[str] = None,
+         give_up_s: float = 240.0) -> httpx.Response:
+    """Send until a replica of the service answers (connection errors, timeouts and 5xx are retried with the same
+    key on the next replica; a pause only once every replica has failed in a row)."""
     headers = {**CLERK, **({"Idempotency-Key": key} if key else {})}
     deadline = time.monotonic() + give_up_s
-    while True:
+    for attempt in itertools.count(1):
+        url = service.pick()
         try:
-            response = httpx.request(method, url, json=body, headers=headers, timeout=15)
+            response = httpx.request(method, f"{url}{path}", json=body, headers=headers, timeout=15)
             if response.status_code < 500:
+                service.served(url)
                 return response
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            raise AssertionError(f"{method} {url} got no answer in {give_up_s}s")
-        time.sleep(0.3)
+            raise AssertionError(f"{method} {path} got no answer from {service.urls} in {give_up_s}s")
+        if attempt % len(service.urls) == 0:
+            time.sleep(0.3)
+    raise AssertionError("unreachable")
 
 
 @dataclass
 class Load:
-    visits_url: str
-    issues_url: str
+    visits: "Balancer"
+    issues: "Balancer"
     township: str
     rng: random.Random
     expected: list[CloudEvent[Any]] = field(default_factory=list)
@@ -59,13 +72,13 @@ class Load:
 
     @property
     def base(self) -> str:
-        return f"{self.visits_url}/api/v1/townships/{self.township}"
+        return f"/api/v1/townships/{self.township}"
 
     def setup(self, enterprises: int = 8) -> None:
-        put = call(f"{self.base}/settings", "PUT", {"quiet_period_days": 0})  # the stream revisits on purpose
+        put = call(self.visits, f"{self.base}/settings", "PUT", {"quiet_period_days": 0})  # the stream revisits on purpose
         self._accept(put)
         for o in OFFICIALS:
-            self._accept(call(f"{self.base}/officials", "POST", {**o.model_dump(mode="json"), "unit": "县委"}, key=f"{self.township}/{o.official_id}"))
+            self._accept(call(self.visits, f"{self.base}/officials", "POST", {**o.model_dump(mode="json"), "unit": "县委"}, key=f"{self.township}/{o.official_id}"))
         for n in range(enterprises):
             self.register(n)
 
@@ -73,7 +86,7 @@ class Load:
         enterprise = hand.uscc(self.rng)
         on = FIRST_DAY + timedelta(days=self.rng.randrange(90))
         body = {"enterprise_id": enterprise, "name": f"企业{n}", "category": "industry", "registered_on": on.isoformat()}
-        self._accept(call(f"{self.base}/enterprises", "POST", body, key=f"{self.township}/e{n}"))
+        self._accept(call(self.visits, f"{self.base}/enterprises", "POST", body, key=f"{self.township}/e{n}"))
         self.enterprises.append(enterprise)
         payload = EnterpriseRegistered(enterprise_id=enterprise, name=f"企业{n}", category="industry", registered_on=on)
         self.expected.append(self._event(payload))
@@ -93,7 +106,7 @@ class Load:
         body = {"enterprise_id": self.rng.choice(self.enterprises), "visited_on": on.isoformat(),
                 "visitor_ids": [o.official_id for o in visitors], "channel": self.rng.choice(["in_person", "phone", "remote"]),
                 "kind": "routine", "services": ["policy"], "summary": "走访", "demands": demands}
-        response = self._accept(call(f"{self.base}/visits", "POST", body, key=uuid.uuid4().hex))
+        response = self._accept(call(self.visits, f"{self.base}/visits", "POST", body, key=uuid.uuid4().hex))
         visit = response.json()
         self.expected.append(self._event(VisitLogged.model_validate({k: visit[k] for k in VisitLogged.model_fields if k in visit})))
         for d in visit["demands"]:
@@ -109,14 +122,14 @@ class Load:
         closed_on = min(raised_on + timedelta(days=self.rng.randrange(40)), LAST_DAY)
         body = {"closed_on": closed_on.isoformat(), "outcome": "resolved", "resolution": "已协调解决",
                 "satisfaction": self.rng.choice([None, "satisfied", "very_satisfied", "dissatisfied"])}
-        url = f"{self.issues_url}/api/v1/townships/{self.township}/issues/{issue_id}"
-        response = call(f"{url}/close", "POST", body)
+        path = f"{self.base}/issues/{issue_id}"
+        response = call(self.issues, f"{path}/close", "POST", body)
         self.requests += 1
         if response.status_code == 404:  # not taken in yet: try again later
             self.to_close.append(item)
             return
         if response.status_code == 409:
-            current = call(url, "GET").json()
+            current = call(self.issues, path, "GET").json()
             if current.get("closed_on") != body["closed_on"]:
                 raise Refused(f"close of {issue_id}: {response.text}")
         elif response.status_code != 200:

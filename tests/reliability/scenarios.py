@@ -8,8 +8,11 @@ import random
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Callable
+
+import httpx
 
 from contracts import encode
 from contracts.envelope import CHINA, new_event
@@ -19,10 +22,13 @@ from tests.reliability.load import FIRST_DAY, Load
 from tests.reliability.system import System
 from tests.reliability.verdict import Outcome, issues_of, judge
 from tests.support import events as hand, kafka
+from tests.support.processes import wait_for
 
 FULL = os.environ.get("FAULTS", "").lower() == "full"
-KILLS = 10 if FULL else 2  # per service
+KILLS = 10 if FULL else 2  # per service (each of one replica picked at random)
 RESTARTS = 3 if FULL else 1  # per server
+STORE_KILLS = 3 if FULL else 1  # SIGKILLs of the store process
+BROKER_KILLS = 3  # SIGKILLs of one Kafka node of three (full run only)
 ROUNDS = 3 if FULL else 1  # duplicate + disorder rounds
 
 
@@ -58,23 +64,36 @@ def through_the_apis(system: System, name: str, faults: Callable[[random.Random]
     """Set a township up, stream visits and closes while `faults` runs, then judge every report."""
     rng = random.Random(seed)
     township = f"f-{uuid.uuid4().hex[:10]}"
-    load = Load(system.url("visits"), system.url("issues"), township, rng)
-    load.setup()
+    load = Load(system.balancer("visits"), system.balancer("issues"), township, rng)
     before = dict(system.faults)
+    served = {name: Counter(b.answered) for name, b in system.balancers.items()}
+    t0 = time.monotonic()
+    load.setup()
     with Stream(load):
         time.sleep(rng.uniform(0.5, 1.5))
         faults(rng)
         time.sleep(rng.uniform(0.5, 1.5))
+    t1 = time.monotonic()
     load.finish()
     expected = load.expected + load.issue_events(_issues_when_all_in(system, load))
+    t2 = time.monotonic()
     runs = sum(system.faults.values()) - sum(before.values())
-    return judge(name, runs, system.url("reporting"), {township: expected}, sent=len(expected))
+    outcome = judge(name, runs, system.urls("reporting"), {township: expected}, sent=len(expected),
+                    caught_up=lambda: system.lag() == 0)
+    outcome.served = {f"{name} {url.rsplit(':', 1)[1]}": n - served[name][url]
+                      for name, b in system.balancers.items() for url, n in b.answered.items() if n - served[name][url]}
+    outcome.seconds = {"stream": round(t1 - t0, 1), "finish": round(t2 - t1, 1), **outcome.seconds}
+    return outcome
 
 
 def _issues_when_all_in(system: System, load: Load, wait_s: float = 240.0) -> list[dict]:
+    """The issues list once every demand has become an issue, read from any replica (they share the store)."""
     deadline = time.monotonic() + wait_s
     while True:
-        issues = issues_of(system.url("issues"), load.township)
+        try:
+            issues = issues_of(system.balancer("issues").pick(), load.township)
+        except httpx.HTTPError:
+            issues = []
         if len(issues) >= len(load.demands) or time.monotonic() > deadline:
             return issues
         time.sleep(1.0)
@@ -84,7 +103,28 @@ def kills(system: System, service: str, count: int = KILLS) -> Callable[[random.
     def run(rng: random.Random) -> None:
         for _ in range(count):
             time.sleep(rng.uniform(1.0, 4.0))
-            system.kill(service, down_s=rng.uniform(0.0, 1.5))
+            system.kill(service, rng, down_s=rng.uniform(0.0, 1.5))
+    return run
+
+
+def store_kills(system: System, count: int = STORE_KILLS) -> Callable[[random.Random], None]:
+    """kill -9 of the store process itself, then `stack.start()` brings it back on the same H2 file: every write
+    it acknowledged must still be there (the reports are compared with everything the clients got a 2xx for)."""
+    def run(rng: random.Random) -> None:
+        for _ in range(count):
+            time.sleep(rng.uniform(2.0, 5.0))
+            system.kill_server("store", down_s=rng.uniform(0.0, 2.0))
+    return run
+
+
+def broker_kills(system: System, count: int = BROKER_KILLS) -> Callable[[random.Random], None]:
+    """kill -9 of one Kafka node of three, picked at random, then restarted; before the next kill every partition
+    is back to three in-sync replicas (one node down at a time, as the cluster is sized for)."""
+    def run(rng: random.Random) -> None:
+        for _ in range(count):
+            time.sleep(rng.uniform(2.0, 5.0))
+            system.kill_server(rng.choice(system.stack.NODES), down_s=rng.uniform(1.0, 4.0))
+            wait_for(lambda: not system.stack.under_replicated(), 180, "every partition back to 3 in-sync replicas", 1.0)
     return run
 
 
@@ -104,7 +144,7 @@ def duplicated_and_disordered(system: System, seed: int) -> Outcome:
     township = f"f-{uuid.uuid4().hex[:10]}"
     src = f"/townships/{township}/visits"
     sent: list[tuple[str, Any]] = []
-    load = Load(system.url("visits"), system.url("issues"), township, rng)  # only for its issue bookkeeping
+    load = Load(system.balancer("visits"), system.balancer("issues"), township, rng)  # only for its issue bookkeeping
     firms = [hand.uscc(rng) for _ in range(10)]
     at = lambda n: datetime(2026, 1, 1, 9, tzinfo=CHINA) + timedelta(minutes=n)
     for n, firm in enumerate(firms[:8]):
@@ -139,5 +179,5 @@ def duplicated_and_disordered(system: System, seed: int) -> Outcome:
             messages = [(e.data.enterprise_id.encode(), encode(e)) for t, e in chunk if t == topic]
             asyncio.run(kafka.produce(system.stack.bootstrap, topic, messages))
     expected = [e for _, e in sent] + load.issue_events(_issues_when_all_in(system, load))
-    return judge("every event twice, both topics out of order", 1, system.url("reporting"), {township: expected},
-                 sent=len(delivered))
+    return judge("every event twice, both topics out of order", 1, system.urls("reporting"), {township: expected},
+                 sent=len(delivered), caught_up=lambda: system.lag() == 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import httpx
 
@@ -24,9 +24,13 @@ class Outcome:
     lost: int = 0
     double: int = 0
     mismatches: list[str] = field(default_factory=list)
+    replicas: int = 1
+    served: dict[str, int] = field(default_factory=dict)  # requests answered by each replica of each service
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of the scenario's phases
 
     def row(self) -> dict[str, Any]:
-        return {"scenario": self.scenario, "runs": self.runs, "sent": self.sent, "lost": self.lost, "double": self.double}
+        return {"scenario": self.scenario, "runs": self.runs, "replicas": self.replicas, "sent": self.sent,
+                "lost": self.lost, "double": self.double, "served": self.served, "seconds": self.seconds}
 
 
 def report(reporting_url: str, township: str, period: str) -> dict | None:
@@ -40,24 +44,49 @@ def issues_of(issues_url: str, township: str) -> list[dict]:
     return r.json()
 
 
-def judge(scenario: str, runs: int, reporting_url: str, expected: dict[str, list], sent: int, wait_s: float = 240.0) -> Outcome:
-    """`expected`: township → the events it must be counted from. Waits until the year reports agree (the
-    system is eventually consistent), then compares every period; counts what is missing or counted twice."""
+def _report_or_none(url: str, township: str, period: str) -> dict | None:
+    try:
+        return report(url, township, period)
+    except httpx.HTTPError:
+        return None
+
+
+def judge(scenario: str, runs: int, reporting: str | list[str], expected: dict[str, list], sent: int,
+          caught_up: Callable[[], bool] | None = None, wait_s: float = 240.0) -> Outcome:
+    """`expected`: township → the events it must be counted from; `reporting`: the reporting replicas, every one
+    of which must answer every report right (a replica that did not project an event must still count it).
+    Waits until the year reports agree on every replica and `caught_up()` (every consumer group committed to the
+    topics' ends), since the system is eventually consistent; then compares every period on every replica and
+    counts what is missing or counted twice (the worst replica's figures)."""
+    urls = [reporting] if isinstance(reporting, str) else list(reporting)
     want = {t: {p: reference_report(events, t, ref_period(p)) for p in PERIODS} for t, events in expected.items()}
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline and any(report(reporting_url, t, "2026") != want[t]["2026"] for t in want):
+    began = time.monotonic()
+    deadline = began + wait_s
+    seconds: dict[str, float] = {}  # when each replica's year report first agreed, when the groups caught up
+    while time.monotonic() < deadline:
+        for n, u in enumerate(urls):
+            if f"replica {n + 1} right" not in seconds and all(_report_or_none(u, t, "2026") == want[t]["2026"] for t in want):
+                seconds[f"replica {n + 1} right"] = round(time.monotonic() - began, 1)
+        if len(seconds) == len(urls) and (caught_up is None or caught_up()):
+            seconds["caught up"] = round(time.monotonic() - began, 1)
+            if all(_report_or_none(u, t, "2026") == want[t]["2026"] for u in urls for t in want):
+                break
         time.sleep(1.0)
     time.sleep(2.0)  # anything still arriving late would be a double count: give it the chance to show
-    outcome = Outcome(scenario, runs, sent)
-    for township, periods in want.items():
-        for period, expected_report in periods.items():
-            got = report(reporting_url, township, period) or {}
-            if got != expected_report:
-                outcome.mismatches.append(f"{township} {period}: " + ", ".join(
-                    f"{k}={got.get(k)!r} (want {v!r})" for k, v in expected_report.items() if got.get(k) != v))
-        year = report(reporting_url, township, "2026") or {}
-        for counter in COUNTED:
-            diff = (year.get(counter) or 0) - periods["2026"][counter]
-            outcome.lost += max(0, -diff)
-            outcome.double += max(0, diff)
+    outcome = Outcome(scenario, runs, sent, replicas=len(urls), seconds={**seconds, "settle": round(time.monotonic() - began, 1)})
+    for url in urls:
+        where = f" (replica {url})" if len(urls) > 1 else ""
+        lost = double = 0
+        for township, periods in want.items():
+            for period, expected_report in periods.items():
+                got = _report_or_none(url, township, period) or {}
+                if got != expected_report:
+                    outcome.mismatches.append(f"{township} {period}{where}: " + ", ".join(
+                        f"{k}={got.get(k)!r} (want {v!r})" for k, v in expected_report.items() if got.get(k) != v))
+            year = _report_or_none(url, township, "2026") or {}
+            for counter in COUNTED:
+                diff = (year.get(counter) or 0) - periods["2026"][counter]
+                lost += max(0, -diff)
+                double += max(0, diff)
+        outcome.lost, outcome.double = max(outcome.lost, lost), max(outcome.double, double)
     return outcome

@@ -60,9 +60,9 @@ def wait_for(predicate, timeout_s: float, what: str, every_s: float = 0.5):
 
 
 class ServiceProcess:
-    def __init__(self, module: str, env: dict[str, str]):
+    def __init__(self, module: str, env: dict[str, str], port: int | None = None):
         self.module = module
-        self.port = free_port()
+        self.port = port or free_port()
         self.env = {**os.environ, **env, "PORT": str(self.port), "HOST": "127.0.0.1", "LOG_LEVEL": "info"}
         self.proc: subprocess.Popen | None = None
         LOGS.mkdir(parents=True, exist_ok=True)

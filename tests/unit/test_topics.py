@@ -54,3 +54,18 @@ def test_every_payload_type_has_exactly_one_topic():
         assert topics.TOPIC_OF_TYPE[event_type] == homes[0]
     assert set(topics.TOPIC_OF_TYPE) == set(PAYLOADS)
     assert topics.TOPIC_OF_TYPE["DemandReported"] == topics.INTAKE
+
+
+def test_a_cluster_gets_its_replication_from_the_environment(monkeypatch):
+    from buildingblocks.topics import wanted
+
+    assert {(t.replication_factor, t.topic_configs.get("min.insync.replicas")) for t in wanted()} == {(1, None)}
+    monkeypatch.setenv("TOPIC_REPLICATION_FACTOR", "3")
+    monkeypatch.setenv("TOPIC_MIN_INSYNC_REPLICAS", "2")
+    assert {(t.replication_factor, t.topic_configs["min.insync.replicas"]) for t in wanted()} == {(3, "2")}
+
+
+def test_a_comma_separated_bootstrap_list_is_several_servers():
+    from buildingblocks.kafka import servers
+
+    assert servers("a:1, b:2,,c:3 ") == ["a:1", "b:2", "c:3"] and servers("127.0.0.1:9092") == ["127.0.0.1:9092"]

@@ -13,11 +13,17 @@ from buildingblocks.settings import Settings
 AT_LEAST_ONCE = AckPolicy.NACK_ON_ERROR
 
 
+def servers(bootstrap: str) -> list[str]:
+    """`KAFKA_BOOTSTRAP_SERVERS` as a list: FastStream takes a comma-separated string for one host."""
+    return [s.strip() for s in bootstrap.split(",") if s.strip()]
+
+
 def make_broker(settings: Settings) -> KafkaBroker:
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        servers(settings.kafka_bootstrap_servers),
         client_id=settings.service,
-        enable_idempotence=True,  # acks=all; a retried send inside one producer session is not duplicated
+        acks="all",  # with min.insync.replicas=2 on a cluster, an acknowledged event is on two brokers
+        enable_idempotence=True,  # a retried send inside one producer session is not duplicated
         ack_policy=AT_LEAST_ONCE,
         graceful_timeout=15.0,
         logger=logging.getLogger(f"{settings.service}.kafka"),

@@ -14,24 +14,31 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from pymongo import MongoClient
 
+from buildingblocks.kafka import servers
 from contracts.topics import EVENT_TOPIC_CONFIG, PARTITIONS, TYPES_BY_TOPIC, dlq_topic
 
 log = logging.getLogger("topics")
 
 
 def wanted() -> list[NewTopic]:
+    """The topics with their replication: `TOPIC_REPLICATION_FACTOR` (default 1, the local single broker) and, when
+    set, `TOPIC_MIN_INSYNC_REPLICAS` (a production cluster: 3 and 2, with producers' acks=all)."""
+    replicas = int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1"))
+    config = dict(EVENT_TOPIC_CONFIG)
+    if min_isr := os.environ.get("TOPIC_MIN_INSYNC_REPLICAS"):
+        config["min.insync.replicas"] = str(int(min_isr))
     topics = []
     for topic in TYPES_BY_TOPIC:
-        topics.append(NewTopic(topic, PARTITIONS, 1, topic_configs=dict(EVENT_TOPIC_CONFIG)))
+        topics.append(NewTopic(topic, PARTITIONS, replicas, topic_configs=dict(config)))
         # Dead letters are kept forever too: each is a message somebody must fix or drop by hand.
-        topics.append(NewTopic(dlq_topic(topic), 1, 1, topic_configs=dict(EVENT_TOPIC_CONFIG)))
+        topics.append(NewTopic(dlq_topic(topic), 1, replicas, topic_configs=dict(config)))
     return topics
 
 
 async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
     deadline = time.monotonic() + timeout_s
     while True:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=servers(bootstrap), request_timeout_ms=10000)
         try:
             await admin.start()
             break
