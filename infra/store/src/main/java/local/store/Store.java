@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import org.h2.mvstore.MVStore;
+
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
@@ -24,7 +26,11 @@ import io.netty.channel.Channel;
  * the way PyMongo and MongoDB 8 expect are corrected here, and nowhere else:
  *  - it reports wire version 8; PyMongo 4.20 needs at least 9, so it reports 13 (MongoDB 5.0);
  *  - its insert reply counts rejected duplicates as inserted; here n is what was really inserted;
- *  - its H2 backend commits about once a second; here every write is committed before the reply.
+ *  - its H2 backend commits about once a second; here every write is committed before the reply;
+ *  - it answers a find (and a getMore) without a batch size with every document at once, which PyMongo refuses
+ *    above 48 MB: here such a cursor goes in batches of BATCH documents, as MongoDB's does in batches of its own;
+ *  - H2 frees the pages of old versions 45 s after a newer commit, under a long read still on them ("Chunk not
+ *    found"): here they are kept for RETENTION_MS.
  */
 public final class Store {
 
@@ -33,9 +39,19 @@ public final class Store {
         @Override public int getWireVersion() { return 13; }
     };
 
+    static final int BATCH = 2000;  // about 20 MB of the largest documents here (issues with long histories)
+    static final int RETENTION_MS = 600_000;
+
     private static final Set<String> WRITES = Set.of(
         "insert", "update", "delete", "findandmodify", "create", "createindexes", "drop", "dropindexes",
         "dropdatabase", "renamecollection");
+
+    static Document inBatches(String command, Document query) {
+        if ((command.equalsIgnoreCase("find") || command.equalsIgnoreCase("getMore")) && !query.containsKey("batchSize")) {
+            query.put("batchSize", BATCH);
+        }
+        return query;
+    }
 
     static Document correctInsertCount(String command, Document query, Document reply) {
         if (!command.equalsIgnoreCase("insert") || !(reply.get("writeErrors") instanceof List<?> errors)
@@ -52,16 +68,22 @@ public final class Store {
     static final class Memory extends MemoryBackend {
         @Override
         public Document handleCommand(Channel channel, String db, String command, Document query) {
-            return correctInsertCount(command, query, super.handleCommand(channel, db, command, query));
+            return correctInsertCount(command, query, super.handleCommand(channel, db, command, inBatches(command, query)));
         }
     }
 
     static final class File extends H2Backend {
-        File(String path) { super(path); }
+        File(String path) { super(open(path)); }
+
+        private static MVStore open(String path) {
+            MVStore store = new MVStore.Builder().fileName(path).open();
+            store.setRetentionTime(RETENTION_MS);
+            return store;
+        }
 
         @Override
         public Document handleCommand(Channel channel, String db, String command, Document query) {
-            Document reply = correctInsertCount(command, query, super.handleCommand(channel, db, command, query));
+            Document reply = correctInsertCount(command, query, super.handleCommand(channel, db, command, inBatches(command, query)));
             if (WRITES.contains(command.toLowerCase(Locale.ROOT))) {
                 commit();
             }
