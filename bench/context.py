@@ -24,13 +24,17 @@ class Scale:
     p5_seconds: float       # P5: 200 req/s for this long, each side
     consume_budget_s: float  # P1/P4: a reporting process must reach lag 0 within this
     rebuild_budget_s: float  # P3
+    p6_history: int         # P6: visits and issues stored at the large level (the small one is 1k)
+    p6_requests: int        # P6: requests per path and level
 
 
 SCALES = {
     "small": Scale("small", townships=200, p1_events=20_000, p3_events=50_000, p4_small_events=5_000, p4_reads=200,
-                   p4_budget_s=90, p2_seconds=15, p5_seconds=5, consume_budget_s=300, rebuild_budget_s=600),
+                   p4_budget_s=90, p2_seconds=15, p5_seconds=5, consume_budget_s=300, rebuild_budget_s=600,
+                   p6_history=5_000, p6_requests=60),
     "full": Scale("full", townships=2000, p1_events=200_000, p3_events=1_000_000, p4_small_events=10_000, p4_reads=200,
-                  p4_budget_s=300, p2_seconds=60, p5_seconds=20, consume_budget_s=1200, rebuild_budget_s=2400),
+                  p4_budget_s=300, p2_seconds=60, p5_seconds=20, consume_budget_s=1200, rebuild_budget_s=4800,
+                  p6_history=100_000, p6_requests=300),
 }
 
 

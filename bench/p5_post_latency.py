@@ -62,7 +62,7 @@ async def run(ctx: Ctx, live: livemod.Live) -> Row:
                 await post()
             base = await paced(ctx.scale.p5_seconds, livez, 200)
             pids = {"visits": live.visits.proc.pid, "issues": live.issues.proc.pid, "reporting": live.reporting.proc.pid,
-                    **{name: int((ctx.stack.state / f"{name}.pid").read_text()) for name in ("kafka", "ferretdb")}}
+                    **{name: int((ctx.stack.state / f"{name}.pid").read_text()) for name in ("kafka", "store")}}
             with CpuShare(pids) as cpu:
                 fig = await paced(ctx.scale.p5_seconds, post, 201)
     row.raw = {"figure": fig, "baseline": base}

@@ -1,8 +1,10 @@
-"""Plain aiokafka, none of the project's code: fast batch produce, the raw-consumption baseline, a group's
-committed lag, and moving a group's committed offsets to the end (so a new service skips old events)."""
+"""Plain aiokafka and pymongo, none of the project's code: fast batch produce, the raw-consumption baselines
+(read; read + decode + bulk insert), a group's committed lag, and moving a group's committed offsets to the end
+(so a new service skips old events)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Iterable
 
@@ -10,6 +12,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
+from pymongo import AsyncMongoClient
 
 from bench.events import CE_HEADERS
 from contracts.topics import PARTITIONS
@@ -40,8 +43,9 @@ async def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[TopicPartit
         await consumer.stop()
 
 
-async def produce(bootstrap: str, items: Iterable[tuple[str, str, bytes]]) -> int:
-    """(topic, key, value) → Kafka, partitioned by key as the default partitioner does, in big batches."""
+async def produce(bootstrap: str, items: Iterable[tuple]) -> int:
+    """(topic, key, value) or (topic, key, value, headers) → Kafka, partitioned by key as the default partitioner
+    does, in big batches (without headers: the CloudEvents content type, as the services send)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
                                 max_batch_size=512 * 1024, max_request_size=4 * 1024 * 1024)
     await producer.start()
@@ -50,7 +54,8 @@ async def produce(bootstrap: str, items: Iterable[tuple[str, str, bytes]]) -> in
     futures = []
     sent = 0
     try:
-        for topic, key, value in items:
+        for topic, key, value, *more in items:
+            headers = more[0] if more else CE_HEADERS
             kb = key.encode()
             p = part_of.get(key)
             if p is None:
@@ -58,10 +63,10 @@ async def produce(bootstrap: str, items: Iterable[tuple[str, str, bytes]]) -> in
             batch = batches.get((topic, p))
             if batch is None:
                 batch = batches[(topic, p)] = producer.create_batch()
-            if batch.append(key=kb, value=value, timestamp=None, headers=CE_HEADERS) is None:
+            if batch.append(key=kb, value=value, timestamp=None, headers=headers) is None:
                 futures.append(await producer.send_batch(batch, topic, partition=p))
                 batch = batches[(topic, p)] = producer.create_batch()
-                batch.append(key=kb, value=value, timestamp=None, headers=CE_HEADERS)
+                batch.append(key=kb, value=value, timestamp=None, headers=headers)
             sent += 1
         for (topic, p), batch in batches.items():
             if batch.record_count():
@@ -105,6 +110,53 @@ async def raw_read(bootstrap: str, topics: list[str], group: str, batch: int = 5
         return {"records": read, "seconds": end - t0, "rate": steady}
     finally:
         await consumer.stop()
+
+
+async def read_decode_insert(bootstrap: str, topics: list[str], group: str, mongo_uri: str, db: str,
+                             batch: int, timeout_s: float = 3600) -> dict:
+    """The limit any projector faces: the raw read above, plus `json.loads` of every value and one unordered
+    `insert_many` per batch of the decoded documents (one per event, as the projector stores one fact per event)
+    into a fresh collection of the same store, each batch awaited before the next poll; one commit at the end.
+    Returns what `raw_read` does; the collection is dropped afterwards (its rows would only fill the store)."""
+    client = AsyncMongoClient(mongo_uri)
+    coll = client[db]["events"]
+    await coll.drop()
+    t0 = time.monotonic()
+    first: tuple[float, int] | None = None
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                                auto_offset_reset="earliest", max_poll_records=batch, fetch_max_bytes=64 * 1024 * 1024)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(await partitions(consumer, topics))
+        pos = {tp: 0 for tp in ends}
+        read = inserted = 0
+        while any(pos[tp] < ends[tp] for tp in ends):
+            if time.monotonic() - t0 > timeout_s:
+                raise TimeoutError(f"read + decode + insert not done in {timeout_s:.0f} s ({read} records)")
+            got = await consumer.getmany(timeout_ms=500, max_records=batch)
+            docs = []
+            for tp, records in got.items():
+                read += len(records)
+                docs += [json.loads(r.value) for r in records]
+                if records:
+                    pos[tp] = records[-1].offset + 1
+            if docs:
+                inserted += len((await coll.insert_many(docs, ordered=False)).inserted_ids)
+            if first is None and read:
+                first = (time.monotonic(), read)
+        await consumer.commit()
+        end = time.monotonic()
+        if first and end > first[0] and read > first[1]:
+            steady = (read - first[1]) / (end - first[0])
+        else:
+            steady = read / (end - t0)
+        return {"records": read, "inserted": inserted, "seconds": end - t0, "rate": steady, "batch": batch}
+    finally:
+        await consumer.stop()
+        try:
+            await coll.drop()
+        finally:
+            await client.close()
 
 
 class Lag:

@@ -4,15 +4,17 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from bench.measure import Row
-from bench.stack import ROOT
+from bench.stack import BACKEND, ROOT
 
 HERE = Path(__file__).resolve().parent
+STORE_BACKENDS = {"file": "H2 file, commit per write", "memory": "memory backend"}
 COLUMNS = ("P", "what", "figure", "baseline", "ratio", "goal", "met")
 
 
@@ -22,11 +24,8 @@ def machine(scale: str) -> dict[str, Any]:
     mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                   if line.startswith("MemTotal"))
     kafka = sorted(p.name.removeprefix("kafka-") for p in (ROOT / ".cache" / "infra").glob("kafka-*"))
-    ferret = "?"
-    gomod = ROOT / "infra" / "ferretdb" / "go.mod"
-    for line in gomod.read_text().splitlines() if gomod.exists() else []:
-        if "FerretDB/FerretDB" in line:
-            ferret = line.split()[-1]
+    pom = ROOT / "infra" / "store" / "pom.xml"
+    found = re.search(r"<mongo-java-server.version>([^<]+)<", pom.read_text()) if pom.exists() else None
     try:
         load = os.getloadavg()
     except OSError:
@@ -39,7 +38,7 @@ def machine(scale: str) -> dict[str, Any]:
         "ram_gib": round(mem_kb / 1024 / 1024, 1),
         "python": platform.python_version(),
         "kafka": ", ".join(kafka) or os.environ.get("KAFKA_VERSION", "4.1.1"),
-        "ferretdb": f"{ferret} (SQLite)",
+        "store": f"mongo-java-server {found[1] if found else '?'} ({STORE_BACKENDS.get(BACKEND, BACKEND)})",
         "loadavg_at_end": [round(x, 2) for x in load],
         "git": git_version(),
     }
@@ -78,7 +77,7 @@ def markdown(rows: list[Row], mach: dict[str, Any], phases: dict[str, float]) ->
         md += ["", "Notes:", *notes]
     md += ["", "Machine:", "", "| | |", "|---|---|",
            f"| nproc | {mach['nproc']} |", f"| CPU | {mach['cpu']} |", f"| RAM | {mach['ram_gib']} GiB |",
-           f"| Python | {mach['python']} |", f"| Kafka | {mach['kafka']} |", f"| FerretDB | {mach['ferretdb']} |",
+           f"| Python | {mach['python']} |", f"| Kafka | {mach['kafka']} |", f"| store | {mach['store']} |",
            f"| load average at the end (1/5/15 min) | {' / '.join(str(x) for x in mach['loadavg_at_end'])} |"]
     md += ["", "Phases (s):", "", "| phase | seconds |", "|---|---|"]
     md += [f"| {k} | {v} |" for k, v in phases.items()]

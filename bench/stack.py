@@ -1,5 +1,6 @@
-"""The bench's own Kafka + FerretDB (infra/stack.sh on free ports, state in .state/bench) and the services as
-processes, each started with its own database and consumer group and stopped by its own pid."""
+"""The bench's own Kafka + store (infra/stack.sh on free ports, state in .state/bench; the store on its H2 file
+backend, commit per write, as `make up` runs it) and the services as processes, each started with its own
+database and consumer group and stopped by its own pid."""
 from __future__ import annotations
 
 import os
@@ -14,8 +15,10 @@ from tests.support.private_stack import PrivateStack
 from tests.support.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
-STATE = ROOT / ".state" / "bench"
+STATE = Path(os.environ.get("BENCH_STATE") or ROOT / ".state" / "bench")  # another folder: a second bench beside one
 STACK = ROOT / "infra" / "stack.sh"
+BACKEND = "file"  # production-like: what `make up` runs (STORE_BACKEND=memory is the test run's)
+PROFILE = frozenset(m for m in os.environ.get("BENCH_PROFILE", "").split(",") if m)
 RESERVED = frozenset({9092, 9093, 27017, 19092, 19093, 37017, 8001, 8002, 8003})
 
 
@@ -32,7 +35,7 @@ class Stack(PrivateStack):
         shutil.rmtree(self.state, ignore_errors=True)
         (self.state / "logs").mkdir(parents=True, exist_ok=True)
         done = subprocess.run([str(STACK), "start", str(self.state), str(self.kafka_port), str(self.mongo_port)],
-                              capture_output=True, text=True, timeout=300)
+                              capture_output=True, text=True, timeout=300, env={**os.environ, "STORE_BACKEND": BACKEND})
         if done.returncode != 0:
             raise RuntimeError(f"infra/stack.sh start failed:\n{done.stderr[-3000:]}")
         return self
@@ -60,6 +63,7 @@ class ServiceProcess:
         self.pid_path = stack.state / "services" / f"{self.name}.pid"
         self.proc: subprocess.Popen | None = None
         self.spawned_at = 0.0
+        self.spawns = 0
 
     @property
     def url(self) -> str:
@@ -69,8 +73,12 @@ class ServiceProcess:
         self.pid_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.spawned_at = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", self.module], env=self.env, stdout=log, stderr=log,
-                                     cwd=ROOT)
+        command = [sys.executable, "-m", self.module]
+        if self.module in PROFILE:  # BENCH_PROFILE=visits,reporting: cProfile each such process, one file per spawn
+            self.spawns += 1
+            prof = self.log_path.with_name(f"{self.name}.{self.spawns}.prof")
+            command = [sys.executable, "-m", "bench.profiled", str(prof), self.module]
+        self.proc = subprocess.Popen(command, env=self.env, stdout=log, stderr=log, cwd=ROOT)
         log.close()
         self.pid_path.write_text(str(self.proc.pid))
         return self
@@ -91,8 +99,15 @@ class ServiceProcess:
             try:
                 self.proc.wait(grace_s)
             except subprocess.TimeoutExpired:
-                self.proc.send_signal(signal.SIGKILL)
-                self.proc.wait(10)
+                if self.module in PROFILE:  # uvicorn's forced quit still ends through the profile's dump
+                    self.proc.send_signal(signal.SIGINT)
+                    try:
+                        self.proc.wait(20)
+                    except subprocess.TimeoutExpired:
+                        pass
+                if self.proc.poll() is None:
+                    self.proc.send_signal(signal.SIGKILL)
+                    self.proc.wait(10)
         self.pid_path.unlink(missing_ok=True)
 
     def kill(self) -> None:
