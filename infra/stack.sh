@@ -47,6 +47,27 @@ install() {
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+start_store() {  # STATE MONGO_PORT: the store on its H2 file under STATE/store (STORE_BACKEND=memory: nothing kept)
+  local state=$1 mport=$2 backend=${STORE_BACKEND:-file} where=()
+  if alive "$state/store.pid"; then log "store already running (pid $(cat "$state/store.pid"))"; return; fi
+  [ "$backend" = file ] && where=(--file "$state/store/store.mv")
+  : > "$state/store.out"
+  java -Xms64m -Xmx${STORE_HEAP:-1g} -XX:+UseG1GC -XX:TieredStopAtLevel=1 -cp "$STORE_LIBS/*" local.store.Store \
+    --port "$mport" "${where[@]}" >> "$state/store.out" 2>&1 &
+  echo $! > "$state/store.pid"
+  log "store ($backend) starting on 127.0.0.1:$mport (pid $!)"
+}
+
+wait_store() {  # STATE
+  local state=$1
+  for _ in $(seq 120); do
+    grep -q "store ready" "$state/store.out" 2>/dev/null && break
+    alive "$state/store.pid" || { log "store died:"; tail -n 30 "$state/store.out" >&2; exit 1; }
+    sleep 0.25
+  done
+  grep -q "store ready" "$state/store.out" || { log "store not ready after 30 s"; exit 1; }
+}
+
 start() {
   local state=$1 kport=$2 mport=$3 cport=$(( $2 + 1 ))
   mkdir -p "$state/kafka-logs" "$state/store"
@@ -70,17 +91,7 @@ start() {
     log "Kafka starting on 127.0.0.1:$kport (pid $!)"
   fi
 
-  if alive "$state/store.pid"; then
-    log "store already running (pid $(cat "$state/store.pid"))"
-  else
-    local backend=${STORE_BACKEND:-file} where=()
-    [ "$backend" = file ] && where=(--file "$state/store/store.mv")
-    : > "$state/store.out"
-    java -Xms64m -Xmx${STORE_HEAP:-1g} -XX:+UseG1GC -XX:TieredStopAtLevel=1 -cp "$STORE_LIBS/*" local.store.Store \
-      --port "$mport" "${where[@]}" >> "$state/store.out" 2>&1 &
-    echo $! > "$state/store.pid"
-    log "store ($backend) starting on 127.0.0.1:$mport (pid $!)"
-  fi
+  start_store "$state" "$mport"
 
   for _ in $(seq 120); do
     grep -q "Kafka Server started" "$state/kafka-logs/server.log" 2>/dev/null && break
@@ -88,12 +99,7 @@ start() {
     sleep 0.5
   done
   grep -q "Kafka Server started" "$state/kafka-logs/server.log" || { log "Kafka not ready after 60 s"; exit 1; }
-  for _ in $(seq 120); do
-    grep -q "store ready" "$state/store.out" 2>/dev/null && break
-    alive "$state/store.pid" || { log "store died:"; tail -n 30 "$state/store.out" >&2; exit 1; }
-    sleep 0.25
-  done
-  grep -q "store ready" "$state/store.out" || { log "store not ready after 30 s"; exit 1; }
+  wait_store "$state"
 
   KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
     "$PY" -m buildingblocks.topics --wait-mongo
@@ -245,17 +251,7 @@ cluster() {
     log "Kafka node $n starting on 127.0.0.1:${ports[n-1]} (pid $!)"
   done
 
-  if alive "$state/store.pid"; then
-    log "store already running (pid $(cat "$state/store.pid"))"
-  else
-    local backend=${STORE_BACKEND:-file} where=()
-    [ "$backend" = file ] && where=(--file "$state/store/store.mv")
-    : > "$state/store.out"
-    java -Xms64m -Xmx${STORE_HEAP:-1g} -XX:+UseG1GC -XX:TieredStopAtLevel=1 -cp "$STORE_LIBS/*" local.store.Store \
-      --port "$mport" "${where[@]}" >> "$state/store.out" 2>&1 &
-    echo $! > "$state/store.pid"
-    log "store ($backend) starting on 127.0.0.1:$mport (pid $!)"
-  fi
+  start_store "$state" "$mport"
 
   for n in 1 2 3; do
     dir="$state/kafka-$n"
@@ -266,12 +262,7 @@ cluster() {
     done
     grep -q "Kafka Server started" "$dir/kafka-logs/server.log" || { log "Kafka node $n not ready after 120 s"; exit 1; }
   done
-  for _ in $(seq 120); do
-    grep -q "store ready" "$state/store.out" 2>/dev/null && break
-    alive "$state/store.pid" || { log "store died:"; tail -n 30 "$state/store.out" >&2; exit 1; }
-    sleep 0.25
-  done
-  grep -q "store ready" "$state/store.out" || { log "store not ready after 30 s"; exit 1; }
+  wait_store "$state"
   log "ready: KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]} MONGODB_URI=mongodb://127.0.0.1:$mport/?directConnection=true"
 }
 
