@@ -1,4 +1,13 @@
-# One image for visits, issues, reporting and the topic-init job; docker-compose.yml picks the command.
+# One image for visits, issues, reporting, the console and the topic-init job; docker-compose.yml picks the command.
+
+# The console's front-end libraries (htmx, ECharts) from the npm registry, as services/console/package-lock.json
+# pins them: nothing is loaded from a CDN, and the vendor files are never in the repository.
+FROM node:20-slim AS vendor
+WORKDIR /vendor
+COPY services/console/package.json services/console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && mkdir out && cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js out/
+
 FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
@@ -19,13 +28,20 @@ COPY requirements.txt ./
 # runs the versions CI tests.
 RUN grep -E '^[A-Za-z0-9]' requirements.txt | sed -E 's/\[[^]]*\]//' > /tmp/constraints.txt \
  && pip install -c /tmp/constraints.txt \
-      ./contracts ./buildingblocks ./services/visits ./services/issues ./services/reporting \
+      ./contracts ./buildingblocks ./services/visits ./services/issues ./services/reporting ./services/console \
  && rm -rf /src /tmp/constraints.txt
 
 RUN groupadd --system --gid 10001 app \
  && useradd --system --uid 10001 --gid app --no-create-home --shell /usr/sbin/nologin app
 WORKDIR /app
+
+# The vendor files go into the installed console package's static/vendor/, where `infra/stack.sh install` puts
+# them in a checkout (the package's own package-data does not carry them).
+COPY --from=vendor /vendor/out/ /tmp/vendor/
+RUN dir=$(python -c 'import console, pathlib; print(pathlib.Path(console.__file__).parent / "static" / "vendor")') \
+ && mkdir -p "$dir" && cp /tmp/vendor/*.js "$dir/" && rm -rf /tmp/vendor && ls -l "$dir"
+
 USER app
 
-EXPOSE 8001 8002 8003
+EXPOSE 8000 8001 8002 8003
 CMD ["python", "-m", "visits"]

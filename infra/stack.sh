@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The local stack without Docker: Apache Kafka (KRaft) and the MongoDB-wire store (mongo-java-server behind
 # infra/store's main), both from Maven Central jars.
-#   infra/stack.sh install                      fetch the Kafka jars and build the store (cached in .cache/infra)
+#   infra/stack.sh install                      fetch the Kafka jars and build the store (cached in .cache/infra),
+#                                               the console's npm packages (npm ci, cached in .cache/console) into
+#                                               services/console/src/console/static/vendor/, and, as root,
+#                                               apt-get install chromium and fonts-wqy-microhei if missing
+#                                               (the browser tests'; not root and missing: refuses)
 #   infra/stack.sh start STATE KAFKA_PORT MONGO_PORT   start both, wait until ready, create the topics
 #                                               (STORE_BACKEND=file: H2 file under STATE/store, the default;
 #                                                STORE_BACKEND=memory: nothing kept, for the test run)
-#   infra/stack.sh services STATE KAFKA_PORT MONGO_PORT  start visits/issues/reporting (8001-8003), wait for /health
+#   infra/stack.sh services STATE KAFKA_PORT MONGO_PORT  start visits/issues/reporting (8001-8003), wait for /health,
+#                                               then the console (8000), which calls them
 #                                               (REPLICAS=N, 1..5: N replicas each on N*10000+port behind
 #                                                our balancer on the public port)
 #   infra/stack.sh stop STATE                   stop what STATE's pid files name (services first), nothing else
@@ -22,6 +27,11 @@ KAFKA_LIBS="$CACHE/kafka-$KAFKA_VERSION"
 STORE_SRC="$ROOT/infra/store"
 STORE_LIBS="$CACHE/store"
 PY="$ROOT/.venv/bin/python"
+CONSOLE_SRC="$ROOT/services/console"
+CONSOLE_CACHE="$ROOT/.cache/console"
+VENDOR="$CONSOLE_SRC/src/console/static/vendor"   # git-ignored: filled from the npm packages below
+VENDOR_FILES="htmx.org/dist/htmx.min.js echarts/dist/echarts.min.js"
+BROWSER_PACKAGES="chromium fonts-wqy-microhei"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 
@@ -43,6 +53,50 @@ install() {
     mv "$STORE_LIBS/build/store.jar" "$STORE_LIBS/store.jar" && rm -rf "$STORE_LIBS/build"
     echo "$src_sum" > "$STORE_LIBS/.ok"
   fi
+  install_vendor
+}
+
+# The console's front-end libraries from the npm registry, as services/console/package-lock.json pins them:
+# `npm ci` in .cache/console (redone only when the lock or package.json changes), then their dist files copied
+# into the console's static/vendor/. Nothing is loaded from a CDN and nothing of it is committed.
+install_vendor() {
+  local sum f stale=""
+  sum=$(cat "$CONSOLE_SRC/package.json" "$CONSOLE_SRC/package-lock.json" | sha256sum | cut -c1-16)
+  [ "$(cat "$CONSOLE_CACHE/.ok" 2>/dev/null)" = "$sum" ] || stale=1
+  for f in $VENDOR_FILES; do [ -f "$CONSOLE_CACHE/node_modules/$f" ] || stale=1; done
+  if [ -n "$stale" ]; then
+    command -v npm >/dev/null || { log "npm not found: the console's front-end libraries need Node.js 20+ with npm (Debian: apt-get install nodejs npm)"; exit 1; }
+    log "installing the console's front-end libraries (npm ci into $CONSOLE_CACHE)"
+    rm -rf "$CONSOLE_CACHE" && mkdir -p "$CONSOLE_CACHE"
+    cp "$CONSOLE_SRC/package.json" "$CONSOLE_SRC/package-lock.json" "$CONSOLE_CACHE/"
+    (cd "$CONSOLE_CACHE" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$sum" > "$CONSOLE_CACHE/.ok"
+  fi
+  mkdir -p "$VENDOR"
+  for f in $VENDOR_FILES; do
+    cmp -s "$CONSOLE_CACHE/node_modules/$f" "$VENDOR/${f##*/}" || cp "$CONSOLE_CACHE/node_modules/$f" "$VENDOR/"
+  done
+}
+
+# The browser tests' prerequisites (Playwright drives the system Chromium; never `playwright install`):
+# /usr/bin/chromium and a CJK font, else every Chinese character renders as a box. Installed with apt as root,
+# and only when one is missing; not root: refuse and say what to run.
+install_browser() {
+  local missing=""
+  [ -x /usr/bin/chromium ] || missing+=" /usr/bin/chromium"
+  [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
+    || dpkg-query -W -f='${Status}' fonts-wqy-microhei 2>/dev/null | grep -q 'install ok installed' \
+    || missing+=" fonts-wqy-microhei"
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing for the console's browser tests:$missing"
+    log "run as root: apt-get update && apt-get install -y --no-install-recommends $BROWSER_PACKAGES (then make install again)"
+    exit 1
+  fi
+  command -v apt-get >/dev/null || { log "missing:$missing, and no apt-get here: install $BROWSER_PACKAGES yourself"; exit 1; }
+  log "installing$missing with apt-get (the browser tests')"
+  apt-get update -q
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $BROWSER_PACKAGES
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -106,7 +160,9 @@ start() {
   log "ready: KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kport MONGODB_URI=mongodb://127.0.0.1:$mport/?directConnection=true"
 }
 
-SERVICES="visits:8001 issues:8002 reporting:8003"
+BACKENDS="visits:8001 issues:8002 reporting:8003"
+FRONTENDS="console:8000"  # the web console: calls the back ends, so started after them
+SERVICES="$BACKENDS $FRONTENDS"
 MAX_REPLICAS=5
 
 # Like alive, but a zombie (killed, not yet reaped) does not count.
@@ -140,52 +196,66 @@ wait_health() {  # wait_health NAME PORT PIDFILE LOG
 # (2..5) replica i listens on i*10000 + the public port and our balancer (buildingblocks/balancer.py,
 # TCP round robin skipping a replica that refuses) listens on the public port. The replicas of a service
 # share its database (MONGODB_DB) and consumer group (CONSUMER_GROUP), both the service's defaults.
+# The console (FRONTENDS) calls the three others, so it is started once they answer /health; it keeps its
+# sessions in the store (CONSOLE_MONGODB_DB), so its replicas are interchangeable behind the balancer too.
 services() {
-  local state=$1 kport=$2 mport=$3 n=${REPLICAS:-1} entry svc port i name pidfile names expected running
+  local state=$1 kport=$2 mport=$3 n=${REPLICAS:-1} entry svc name pidfile names expected
   case "$n" in ''|*[!0-9]*) log "REPLICAS must be a number from 1 to $MAX_REPLICAS"; exit 2 ;; esac
   [ "$n" -ge 1 ] && [ "$n" -le "$MAX_REPLICAS" ] || { log "REPLICAS must be from 1 to $MAX_REPLICAS"; exit 2; }
   mkdir -p "$state/services" "$state/logs"
-  for entry in $SERVICES; do
-    svc=${entry%%:*}; port=${entry##*:}
-    if [ "$n" -eq 1 ]; then names="$svc"; else names="$(for i in $(seq "$n"); do printf '%s ' "$svc-$i"; done)$svc-lb"; fi
-    expected=" $names "
-    for pidfile in "$state/services/$svc".pid "$state/services/$svc"-*.pid; do  # another replica count running?
+  for entry in $SERVICES; do  # another replica count running? Refuse before starting anything.
+    svc=${entry%%:*}
+    names=$(replica_names "$svc" "$n"); expected=" $names "
+    for pidfile in "$state/services/$svc".pid "$state/services/$svc"-*.pid; do
       [ -f "$pidfile" ] || continue
       name=$(basename "$pidfile" .pid)
       if running "$pidfile" && [ "${expected#* "$name" }" = "$expected" ]; then
         log "$svc runs with another replica count ($name, pid $(cat "$pidfile")): make down first"; exit 1
       fi
     done
-    for name in $names; do
-      pidfile="$state/services/$name.pid"
-      if running "$pidfile"; then log "$name already running (pid $(cat "$pidfile"))"; continue; fi
-      if [ "$name" = "$svc-lb" ]; then
-        local backends=()
-        for i in $(seq "$n"); do backends+=(--backend "127.0.0.1:$(replica_port "$i" "$port")"); done
-        "$PY" -m buildingblocks.balancer --listen "127.0.0.1:$port" "${backends[@]}" >> "$state/logs/$name.log" 2>&1 &
-        echo $! > "$pidfile"
-        log "$svc balancer on http://127.0.0.1:$port over $n replicas (pid $!, log $state/logs/$name.log)"
-      else
-        KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
-          PORT=$(port_of "$name") "$PY" -m "$svc" >> "$state/logs/$name.log" 2>&1 &
-        echo $! > "$pidfile"
-        log "$name starting on http://127.0.0.1:$(port_of "$name") (pid $!, log $state/logs/$name.log)"
-      fi
-    done
   done
-  for entry in $SERVICES; do
-    svc=${entry%%:*}; port=${entry##*:}
-    if [ "$n" -eq 1 ]; then
-      wait_health "$svc" "$port" "$state/services/$svc.pid" "$state/logs/$svc.log"
+  for entry in $BACKENDS; do launch "$state" "$kport" "$mport" "$n" "$entry"; done
+  for entry in $BACKENDS; do await "$state" "$n" "$entry"; done
+  for entry in $FRONTENDS; do launch "$state" "$kport" "$mport" "$n" "$entry"; done
+  for entry in $FRONTENDS; do await "$state" "$n" "$entry"; done
+}
+
+# The pid-file names of a service with N replicas: visits, or visits-1 … visits-N visits-lb.
+replica_names() {
+  if [ "$2" -eq 1 ]; then echo "$1"; else echo "$(for i in $(seq "$2"); do printf '%s ' "$1-$i"; done)$1-lb"; fi
+}
+
+launch() {  # launch STATE KAFKA_PORT MONGO_PORT N SVC:PORT: start what of it is not running
+  local state=$1 kport=$2 mport=$3 n=$4 svc=${5%%:*} port=${5##*:} name pidfile i extra
+  for name in $(replica_names "$svc" "$n"); do
+    pidfile="$state/services/$name.pid"
+    if running "$pidfile"; then log "$name already running (pid $(cat "$pidfile"))"; continue; fi
+    if [ "$name" = "$svc-lb" ]; then
+      local backends=()
+      for i in $(seq "$n"); do backends+=(--backend "127.0.0.1:$(replica_port "$i" "$port")"); done
+      "$PY" -m buildingblocks.balancer --listen "127.0.0.1:$port" "${backends[@]}" >> "$state/logs/$name.log" 2>&1 &
+      echo $! > "$pidfile"
+      log "$svc balancer on http://127.0.0.1:$port over $n replicas (pid $!, log $state/logs/$name.log)"
     else
-      for i in $(seq "$n"); do
-        wait_health "$svc-$i" "$(replica_port "$i" "$port")" "$state/services/$svc-$i.pid" "$state/logs/$svc-$i.log"
-      done
-      wait_health "$svc-lb" "$port" "$state/services/$svc-lb.pid" "$state/logs/$svc-lb.log"
+      extra=()
+      # The console reads CONSOLE_PORT before PORT: set both, so a CONSOLE_PORT in the caller's shell cannot move it.
+      [ "$svc" = console ] && extra=(CONSOLE_PORT="$(port_of "$name")" VISITS_URL=http://127.0.0.1:8001
+                                     ISSUES_URL=http://127.0.0.1:8002 REPORTING_URL=http://127.0.0.1:8003)
+      env KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
+        PORT="$(port_of "$name")" "${extra[@]}" "$PY" -m "$svc" >> "$state/logs/$name.log" 2>&1 &
+      echo $! > "$pidfile"
+      log "$name starting on http://127.0.0.1:$(port_of "$name") (pid $!, log $state/logs/$name.log)"
     fi
-    curl -fsS "http://127.0.0.1:$port/health" >&2 || { log "$svc not healthy on $port"; exit 1; }
-    echo >&2
   done
+}
+
+await() {  # await STATE N SVC:PORT: every replica, then the balancer, answers /health
+  local state=$1 n=$2 svc=${3%%:*} port=${3##*:} name
+  for name in $(replica_names "$svc" "$n"); do
+    wait_health "$name" "$(port_of "$name")" "$state/services/$name.pid" "$state/logs/$name.log"
+  done
+  curl -fsS "http://127.0.0.1:$port/health" >&2 || { log "$svc not healthy on $port"; exit 1; }
+  echo >&2
 }
 
 # Stop what STATE's pid files name: the services (balancers first, then the replicas), then Kafka and the store.
@@ -268,7 +338,7 @@ cluster() {
 
 cmd=${1:-}; shift || true
 case "$cmd" in
-  install) install ;;
+  install) install_browser; install ;;
   start) install; start "$@" ;;
   services) services "$@" ;;
   stop) stop "$@" ;;
