@@ -35,7 +35,7 @@ def seal(sid: str, token: str) -> bytes:
 
 
 def unseal(sid: str, sealed: bytes) -> str:
-    return bytes(a ^ b for a, b in zip(sealed, _stream(sid, len(sealed)))).decode("utf-8")
+    return bytes(a ^ b for a, b in zip(sealed, _stream(sid, len(sealed)))).decode("utf-8", errors="replace")
 
 
 @dataclass
