@@ -102,3 +102,37 @@ async def test_the_bulletin_and_the_ledger_export_as_csv_and_xlsx_with_chinese_h
     assert rows[0][:4] == ["乡镇", "问题编号", "统一社会信用代码", "问题类别"]
     assert rows[1][1:4] == ["i1", "91330782MA2ABCD13A", "用工"] and rows[1][-1] == "超期未办结"
     assert (await api.get(f"/api/v1/ledger/{township}/2026-Q1", params={"format": "pdf"}, headers=VIEWER)).status_code == 422
+
+
+async def test_the_published_bulletins_of_a_scope_are_listed_newest_period_first_without_their_reports(api, kafka_bootstrap):
+    township, other = f"t-{uuid.uuid4().hex[:8]}", f"t-{uuid.uuid4().hex[:8]}"
+    await kafka.produce(kafka_bootstrap, "visits.v1", visits(township, 2, random.Random(9)))
+    assert (await api.get(f"/api/v1/bulletins/{township}", headers=VIEWER)).json() == []
+    published = {}
+    for period in ["2026-02", "2026-Q1", "2025", "2026-03"]:  # published out of order
+        r = await api.post(f"/api/v1/bulletins/{township}/{period}", headers=ADMIN)
+        assert r.status_code == 201, r.text
+        published[period] = r.json()
+    # A township whose id starts like this one's, and the county: neither is in this township's list.
+    assert (await api.post(f"/api/v1/bulletins/{township}-x/2026-Q1", headers=ADMIN)).status_code == 201
+    assert (await api.post(f"/api/v1/bulletins/{other}/2026-Q1", headers=ADMIN)).status_code == 201
+
+    r = await api.get(f"/api/v1/bulletins/{township}", headers=VIEWER)
+    assert r.status_code == 200, r.text
+    listed = r.json()
+    # By the period's last day, newest first; of two ending the same day, the shorter (2026-03 before 2026-Q1).
+    assert [b["period"] for b in listed] == ["2026-03", "2026-Q1", "2026-02", "2025"]
+    for b in listed:
+        full = published[b["period"]]
+        assert b == {k: v for k, v in full.items() if k != "report"}
+        assert set(b) == {"scope", "period", "published_at", "published_by", "position", "hash"} and b["scope"] == township
+        assert b["published_by"] == "县营商办管理员" and len(b["hash"]) == 64
+    # The route beside it still answers the bulletin itself.
+    assert (await api.get(f"/api/v1/bulletins/{township}/2026-Q1", headers=VIEWER)).json() == published["2026-Q1"]
+
+    county = await api.get("/api/v1/bulletins/county", headers=VIEWER)
+    assert county.status_code == 200 and all(b["scope"] == "county" for b in county.json())
+    assert (await api.get("/api/v1/bulletins/county", headers=bearer("dacheng_viewer"))).status_code == 403
+    assert (await api.get(f"/api/v1/bulletins/{township}", headers=bearer("dacheng_viewer"))).status_code == 403
+    assert (await api.get(f"/api/v1/bulletins/{township}")).status_code == 401
+    assert (await api.get("/api/v1/bulletins/Not-A-Town", headers=VIEWER)).status_code == 422

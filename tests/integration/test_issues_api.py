@@ -152,3 +152,49 @@ async def test_dates_centuries_away_are_refused_rather_than_counted(api):
     assert r.status_code == 422 and "deadline" in r.text and "2099-12-31" in r.text
     sweep = await api.post(f"{T}/supervision/sweep", params={"on": "0001-01-29"}, headers=ADMIN)
     assert sweep.status_code == 422
+
+
+async def test_the_county_board_gathers_every_townships_open_issues_and_needs_a_county_token(api):
+    import uuid
+
+    ta, tb, unit = f"t-{uuid.uuid4().hex[:8]}", f"t-{uuid.uuid4().hex[:8]}", f"县人社局-{uuid.uuid4().hex[:6]}"
+    raise_in = lambda t, **extra: api.post(f"/api/v1/townships/{t}/issues", json=issue(**extra), headers=ADMIN)  # noqa: E731
+    red = (await raise_in(ta, raised_on="2026-03-02", deadline="2026-03-16", responsible_unit=unit)).json()
+    blue = (await raise_in(tb, raised_on="2026-03-02", deadline="2026-03-16", responsible_unit=unit)).json()
+    closed = (await raise_in(tb, raised_on="2026-03-02", deadline="2026-03-16")).json()
+    closing = {"closed_on": "2026-03-10", "outcome": "resolved", "resolution": "招聘会"}
+    assert (await api.post(f"/api/v1/townships/{tb}/issues/{closed['issue_id']}/close", json=closing, headers=ADMIN)).status_code == 200
+    assert (await api.put(f"/api/v1/townships/{tb}/settings", json={"sla_working_days": {"land": 60}}, headers=ADMIN)).status_code == 200
+    provisional = (await raise_in(tb, category="land", raised_on="2026-10-20")).json()
+    assert provisional["deadline_provisional"] is True
+    for t, on in [(ta, "2026-03-25"), (tb, "2026-03-12")]:  # ta's issue red, tb's first one blue
+        assert (await api.post(f"/api/v1/townships/{t}/supervision/sweep", params={"on": on}, headers=ADMIN)).status_code == 200
+
+    for token in ("dacheng_clerk", "dacheng_viewer", "xiyang_clerk"):
+        r = await api.get("/api/v1/supervision", headers=bearer(token))
+        assert r.status_code == 403 and r.json() == {"detail": "this token may not do that here"}, (token, r.text)
+    assert (await api.get("/api/v1/supervision")).status_code == 401
+    r = await api.get("/api/v1/supervision", headers=bearer("county_viewer"))
+    assert r.status_code == 200, r.text
+    board = r.json()
+    assert set(board) == {"by_township", "by_unit", "by_level", "provisional_deadlines"}
+    assert board["by_township"][ta] == {"open": 1, "red": 1, "yellow": 0, "blue": 0}
+    assert board["by_township"][tb] == {"open": 2, "red": 0, "yellow": 0, "blue": 1}  # the closed one is not counted
+    assert list(board["by_township"]) == sorted(board["by_township"])
+    assert board["by_unit"][unit] == {"open": 2, "red": 1, "yellow": 0, "blue": 1}
+    briefs = {lv: {b["issue_id"]: b for b in board["by_level"][lv] if b["township"] in (ta, tb)} for lv in board["by_level"]}
+    assert list(briefs) == ["red", "yellow", "blue"] and briefs["yellow"] == {}
+    assert set(briefs["red"]) == {red["issue_id"]} and set(briefs["blue"]) == {blue["issue_id"]}
+    assert briefs["red"][red["issue_id"]] == {
+        "township": ta, "issue_id": red["issue_id"], "enterprise_id": E1, "category": "labour", "responsible_unit": unit,
+        "deadline": "2026-03-16", "overdue_working_days": 7, "deadline_provisional": False}
+    ours = [p for p in board["provisional_deadlines"] if p["township"] in (ta, tb)]
+    assert ours == [{"township": tb, "issue_id": provisional["issue_id"]}]
+
+    # The township's own board: the same briefs without the township, and provisional issues by id, as before.
+    own = (await api.get(f"/api/v1/townships/{ta}/supervision", headers=bearer("county_viewer"))).json()
+    assert set(own) == {"by_level", "by_unit", "provisional_deadlines"}
+    assert own["by_level"]["red"] == [{k: v for k, v in briefs["red"][red["issue_id"]].items() if k != "township"}]
+    assert own["by_unit"] == {unit: {"open": 1, "red": 1, "yellow": 0, "blue": 0}}
+    assert (await api.get(f"/api/v1/townships/{tb}/supervision", headers=ADMIN)).json()["provisional_deadlines"] == \
+        [provisional["issue_id"]]

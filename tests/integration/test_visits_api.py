@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import pytest_asyncio
 
-from tests.support.apps import bearer, running
+from tests.support.apps import bearer, replica, running
 from visits.app import create_app
 from visits.domain import today as china_today
 
@@ -190,3 +190,51 @@ async def test_a_township_id_outside_the_contract_pattern_is_a_422_even_for_a_co
     body = {"enterprise_id": E1, "name": "x", "category": "industry"}
     r = await api.post("/api/v1/townships/Da%20Cheng/enterprises", json=body, headers=bearer("county_admin"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "township"]
+
+
+async def test_the_township_registry_is_seeded_listed_to_any_token_and_edited_by_the_county_admin_only(api):
+    seeded = [{"township": "dacheng", "name": "大程镇", "county": "示范县"},
+              {"township": "xiyang", "name": "西阳镇", "county": "示范县"}]
+    for token in ("dacheng_clerk", "dacheng_viewer", "xiyang_clerk", "county_viewer", "county_leader"):
+        r = await api.get("/api/v1/townships", headers=bearer(token))
+        assert r.status_code == 200 and r.json() == seeded, (token, r.text)
+    assert (await api.get("/api/v1/townships")).status_code == 401
+    assert (await api.get("/api/v1/townships", headers={"Authorization": "Bearer wrong"})).status_code == 401
+
+    assert (await api.get(T, headers=bearer("dacheng_viewer"))).json() == seeded[0]
+    assert (await api.get(T, headers=bearer("xiyang_clerk"))).status_code == 403
+    assert (await api.get(T)).status_code == 401
+    unknown = await api.get("/api/v1/townships/nosuchtown", headers=bearer("county_viewer"))
+    assert unknown.status_code == 404 and unknown.json()["unknown"] == {"township": ["nosuchtown"]}
+
+    renamed = {"name": "大程镇（新）", "county": "示范县"}
+    for token in ("dacheng_clerk", "dacheng_viewer", "county_viewer", "xiyang_clerk"):
+        r = await api.put(T, json=renamed, headers=bearer(token))
+        assert r.status_code == 403 and r.json() == {"detail": "this token may not do that here"}, (token, r.text)
+    assert (await api.put(T, json=renamed)).status_code == 401
+    assert (await api.get(T, headers=bearer("dacheng_viewer"))).json() == seeded[0]  # refused: nothing changed
+
+    admin = bearer("county_admin")
+    r = await api.put(T, json=renamed, headers=admin)
+    assert r.status_code == 200 and r.json() == {"township": "dacheng", **renamed}
+    r = await api.put("/api/v1/townships/aaa-new", json={"name": "新镇", "county": "示范县"}, headers=admin)
+    assert r.status_code == 200 and r.json() == {"township": "aaa-new", "name": "新镇", "county": "示范县"}
+    listed = (await api.get("/api/v1/townships", headers=bearer("xiyang_clerk"))).json()
+    assert [t["township"] for t in listed] == ["aaa-new", "dacheng", "xiyang"] and listed[1] == {"township": "dacheng", **renamed}
+
+    for bad, field in [({"name": "", "county": "示范县"}, "name"), ({"name": "镇" * 101, "county": "示范县"}, "name"),
+                       ({"name": "新镇"}, "county"), ({"name": "新镇", "county": "示范县", "code": 1}, "code"),
+                       ({"name": 7, "county": "示范县"}, "name")]:
+        r = await api.put("/api/v1/townships/aaa-new", json=bad, headers=admin)
+        assert r.status_code == 422 and field in {e["loc"][-1] for e in r.json()["detail"]}, (bad, r.text)
+    r = await api.put("/api/v1/townships/Da%20Cheng", json=renamed, headers=admin)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "township"]
+
+
+async def test_the_seed_never_puts_an_edited_name_back(api):
+    admin = bearer("county_admin")
+    assert (await api.put("/api/v1/townships/xiyang", json={"name": "西阳", "county": "示范县"}, headers=admin)).status_code == 200
+    async with replica(create_app):  # another replica starting on the same database seeds again
+        pass
+    assert (await api.get("/api/v1/townships/xiyang", headers=admin)).json()["name"] == "西阳"
+    assert len((await api.get("/api/v1/townships", headers=admin)).json()) == 2

@@ -6,6 +6,7 @@ is in the matrix as soon as it is routed), against the services as real processe
   headers): it learns nothing, not even whether Dacheng has the data asked for;
 - a viewer (Dacheng's or the county's) writes nothing: 403;
 - county-wide operations (no township parameter, or scope `county`) need a county token: township tokens get 403;
+  but the township registry's list, which every valid token reads alike;
 - refused writes change nothing (the data read back before and after is the same);
 - Xiyang's ids asked for through Dacheng's path, with Dacheng's token, are unknown exactly like ids nobody has, and
   writes through that path change nothing of Xiyang's;
@@ -27,8 +28,11 @@ from tests.security.common import (
 OPERATIONS = operations()
 TENANT_OPS = [op for op in OPERATIONS if op.tenant_param]
 WRITE_OPS = [op for op in OPERATIONS if op.is_write]
+# Open to every valid token, whatever its scope and role: the township registry's list (ids and names only, which
+# every console needs to show a township by its name). Every other operation without a township is county-wide.
+ANY_TOKEN_OPS = [op for op in OPERATIONS if (op.service, op.method, op.path) == ("visits", "GET", "/api/v1/townships")]
 # County-wide: no township in the path (the calendar, the county report), or a scope that can be "county".
-COUNTY_CASES = [(op, None) for op in OPERATIONS if not op.tenant_param] + \
+COUNTY_CASES = [(op, None) for op in OPERATIONS if not op.tenant_param and op not in ANY_TOKEN_OPS] + \
                [(op, COUNTY) for op in OPERATIONS if op.tenant_param == "scope"]
 ids = lambda ops: [op.id for op in ops]  # noqa: E731
 
@@ -85,7 +89,7 @@ def test_the_matrix_covers_every_route():
     prefix = "/api/v1/townships/{township}"
     visits = {(op.method, op.path.removeprefix(prefix)) for op in TENANT_OPS if op.service == "visits"}
     assert hand_written <= visits
-    assert {op.service for op in TENANT_OPS} == set(SERVICES) and COUNTY_CASES
+    assert {op.service for op in TENANT_OPS} == set(SERVICES) and COUNTY_CASES and len(ANY_TOKEN_OPS) == 1
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -144,6 +148,16 @@ def test_county_operations_need_a_county_token(services, world, op, scope):
     if not op.is_write:
         r = send(services, world, op, TOKEN["county_viewer"], scope)
         assert r.status_code not in (401, 403) and r.status_code < 500, (r.status_code, r.text[:300])
+
+
+@pytest.mark.parametrize("op", ANY_TOKEN_OPS, ids=ids(ANY_TOKEN_OPS))
+def test_the_operations_open_to_any_token_answer_every_token_alike(services, world, op):
+    answers = set()
+    for token in TOKEN:
+        r = send(services, world, op, TOKEN[token], None)
+        assert r.status_code == 200, (token, r.status_code, r.text[:300])
+        answers.add(r.content)
+    assert len(answers) == 1  # nothing in it depends on who asks
 
 
 NOBODYS = {"enterprise_id": "91350100M0001TGQXM", "official_id": "nobody",

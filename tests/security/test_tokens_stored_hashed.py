@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SOURCE_TREES = [ROOT / "buildingblocks" / "src", ROOT / "contracts" / "src"] + sorted((ROOT / "services").glob("*/src"))
 README_TABLE = {  # README "Development tokens": token → (scope, role)
     "county_admin": ("county", "admin"), "county_viewer": ("county", "viewer"), "dacheng_clerk": ("dacheng", "clerk"),
-    "dacheng_viewer": ("dacheng", "viewer"), "xiyang_clerk": ("xiyang", "clerk"),
+    "dacheng_viewer": ("dacheng", "viewer"), "xiyang_clerk": ("xiyang", "clerk"), "county_leader": ("county", "viewer"),
 }
 
 
@@ -25,7 +25,8 @@ def test_every_key_of_the_token_file_is_a_sha256_digest_with_a_name_scope_and_ro
     assert raw
     for key, principal in raw.items():
         assert re.fullmatch(r"[0-9a-f]{64}", key), key
-        assert set(principal) == {"name", "scope", "role"} and principal["role"] in Role.__members__, principal
+        assert set(principal) - {"official_id"} == {"name", "scope", "role"}, principal  # official_id is optional
+        assert principal["role"] in Role.__members__, principal
 
 
 def test_the_development_tokens_are_stored_as_their_digests_with_the_readme_scope_and_role():

@@ -14,6 +14,7 @@ DEV_TOKENS = {  # the development tokens of the README (buildingblocks/dev_token
     "dacheng_clerk": "dev-dacheng-clerk",
     "dacheng_viewer": "dev-dacheng-viewer",
     "xiyang_clerk": "dev-xiyang-clerk",
+    "county_leader": "dev-county-leader",  # a 包抓 county leader (official_id cl-wang-jianguo), county viewer
 }
 
 

@@ -31,3 +31,26 @@ def test_a_county_token_covers_every_township():
     viewer = Principal(name="v", scope="county", role=Role.viewer)
     assert viewer.may("dacheng", Role.viewer) and viewer.may(None, Role.viewer)
     assert not viewer.may("dacheng", Role.clerk)
+
+
+def test_a_token_may_name_its_official_and_the_others_name_none():
+    store = TokenStore.from_file(DEV_TOKENS)
+    leader = store.principal("dev-county-leader")
+    assert leader == Principal(name="王建国", scope="county", role=Role.viewer, official_id="cl-wang-jianguo")
+    assert store.principal("dev-dacheng-clerk").official_id is None
+
+
+def test_new_prints_the_official_only_when_given(monkeypatch, capsys):
+    from buildingblocks import auth
+
+    lines = {}
+    for extra in ([], ["--official", "t-zhang-san"]):
+        monkeypatch.setattr("sys.argv", ["auth", "new", "--scope", "dacheng", "--role", "clerk", "--name", "张三", *extra])
+        auth.main()
+        token_line, entry_line = capsys.readouterr().out.splitlines()
+        token = token_line.rsplit(" ", 1)[-1]
+        [(key, entry)] = json.loads(entry_line).items()
+        assert key == digest(token) and token not in entry_line
+        lines[bool(extra)] = entry
+    assert lines[False] == {"name": "张三", "scope": "dacheng", "role": "clerk"}
+    assert lines[True] == {"name": "张三", "scope": "dacheng", "role": "clerk", "official_id": "t-zhang-san"}

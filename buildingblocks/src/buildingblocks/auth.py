@@ -1,7 +1,8 @@
 """Bearer tokens scoped to one township or to the county, with a role; only their SHA-256 is stored.
 
-A token file (AUTH_TOKENS_FILE, JSON) maps sha256(token) → {"name", "scope", "role"}; scope is a township
-id or "county". `python -m buildingblocks.auth new --scope dacheng --role clerk --name 张三` makes a token
+A token file (AUTH_TOKENS_FILE, JSON) maps sha256(token) → {"name", "scope", "role"} and, optionally,
+"official_id" (the official of the visits registry the token belongs to); scope is a township id or "county".
+`python -m buildingblocks.auth new --scope dacheng --role clerk --name 张三 [--official t-zhang-san]` makes a token
 and prints the line to add. Refusals say nothing about the township asked for.
 """
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Principal(BaseModel):
     name: str
     scope: str  # a township id, or "county"
     role: Role
+    official_id: Optional[str] = None  # the official (visits registry id) this token belongs to, if it names one
 
     def may(self, township: Optional[str], role: Role) -> bool:
         in_scope = self.scope == COUNTY or (township is not None and self.scope == township)
@@ -53,7 +55,8 @@ class TokenStore:
     @classmethod
     def from_file(cls, path: Path) -> "TokenStore":
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls({d: Principal(name=p["name"], scope=p["scope"], role=Role[p["role"]]) for d, p in raw.items()})
+        return cls({d: Principal(name=p["name"], scope=p["scope"], role=Role[p["role"]], official_id=p.get("official_id"))
+                    for d, p in raw.items()})
 
     @classmethod
     def from_env(cls) -> "TokenStore":
@@ -141,10 +144,14 @@ def main() -> None:
     new.add_argument("--scope", required=True, help='a township id, or "county"')
     new.add_argument("--role", required=True, choices=[r.name for r in Role])
     new.add_argument("--name", required=True)
+    new.add_argument("--official", help="the official_id (visits registry) of the person the token is for")
     args = parser.parse_args()
     token = secrets.token_urlsafe(32)
+    entry = {"name": args.name, "scope": args.scope, "role": args.role}
+    if args.official:
+        entry["official_id"] = args.official
     print(f"token (give it to {args.name}; it is not stored): {token}")
-    print(json.dumps({digest(token): {"name": args.name, "scope": args.scope, "role": args.role}}, ensure_ascii=False))
+    print(json.dumps({digest(token): entry}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

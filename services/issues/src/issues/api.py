@@ -19,6 +19,7 @@ Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
 CountyAdmin = Annotated[Principal, Depends(county_access(Role.admin))]
+CountyViewer = Annotated[Principal, Depends(county_access(Role.viewer))]
 IdempotencyKey = Annotated[Optional[str], Header(alias="Idempotency-Key", max_length=200)]
 
 
@@ -93,20 +94,12 @@ async def extend(township: str, issue_id: str, body: ExtendIn, who: Clerk, c: Ct
 
 @router.get(T + "/supervision", tags=["supervision (督办)"], summary="Open issues by level and by responsible unit")
 async def supervision(township: str, _: Viewer, c: Ctx):
-    open_issues = await c.repo.find({"township": township, "status": "open"})
-    by_level: dict[str, list] = {lv.value: [] for lv in (Level.red, Level.yellow, Level.blue)}
-    by_unit: dict[str, dict[str, int]] = {}
-    for d in open_issues:
-        brief = {k: d.get(k) for k in ("issue_id", "enterprise_id", "category", "responsible_unit", "deadline",
-                                       "overdue_working_days", "deadline_provisional")}
-        if d["level"] in by_level:
-            by_level[d["level"]].append(brief)
-        unit = by_unit.setdefault(d["responsible_unit"] or "(unassigned)", {"open": 0, "red": 0, "yellow": 0, "blue": 0})
-        unit["open"] += 1
-        if d["level"] in unit:
-            unit[d["level"]] += 1
-    provisional = [d["issue_id"] for d in open_issues if d.get("deadline_provisional")]
-    return {"by_level": by_level, "by_unit": by_unit, "provisional_deadlines": provisional}
+    return domain.supervision_board(await c.repo.find({"township": township, "status": "open"}))
+
+
+@router.get("/supervision", tags=["supervision (督办)"], summary="The county's open issues by township, level and responsible unit")
+async def county_supervision(_: CountyViewer, c: Ctx):
+    return domain.supervision_board(await c.repo.find({"status": "open"}), county=True)
 
 
 @router.post(T + "/supervision/sweep", tags=["supervision (督办)"], summary="Run the escalation sweep now (as of `on`)")

@@ -65,6 +65,11 @@ def bulletin_access(role: Role):
     return check
 
 
+@bulletin_router.get("/{scope}", summary="The bulletins published for a township or the county, newest period first, without their reports")
+async def list_bulletins(scope: str, request: Request, _: Annotated[Principal, Depends(bulletin_access(Role.viewer))]):
+    return await bulletins.published(request.app.state.db, scope)
+
+
 @bulletin_router.post("/{scope}/{period}", status_code=201, summary="Publish a frozen bulletin (township id or county)")
 async def publish_bulletin(
     scope: str, period: str, request: Request, who: Annotated[Principal, Depends(bulletin_access(Role.clerk))]

@@ -51,6 +51,19 @@ async def get(db: AsyncDatabase, scope: str, period: Period) -> Optional[dict[st
     return await db[BULLETINS].find_one({"_id": f"{scope}:{period.text}"}, {"_id": 0})
 
 
+# What a list of bulletins shows of each: everything stored but the report itself (and the store's `_id`).
+SUMMARY = {"_id": 0, "report": 0}
+
+
+async def published(db: AsyncDatabase, scope: str) -> list[dict[str, Any]]:
+    """The bulletins published for `scope` (a township id or "county"), without their reports, newest period first:
+    by the period's last day, then its first (2026-03 before 2026-Q1, 2026-Q4 before 2026-H2 before 2026).
+    Read by an `_id` range (`<scope>:…`; ":" sorts after every character of a township id, ";" right after it)."""
+    found = await db[BULLETINS].find({"_id": {"$gt": f"{scope}:", "$lt": f"{scope};"}}, SUMMARY).to_list()
+    periods = {d["period"]: Period.parse(d["period"]) for d in found}
+    return sorted(found, key=lambda d: (periods[d["period"]].end, periods[d["period"]].start), reverse=True)
+
+
 async def verify(bootstrap: str, bulletin: dict[str, Any]) -> dict[str, Any]:
     """Recompute the bulletin from the log up to its recorded position."""
     facts = await log.facts_until(bootstrap, bulletin["position"])

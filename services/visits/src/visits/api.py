@@ -3,22 +3,25 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from buildingblocks.auth import Principal, Role, township_access
-from contracts.types import LocalDate
+from buildingblocks.auth import Principal, Role, authenticate, county_access, township_access
+from contracts.types import TOWNSHIP_PATTERN, LocalDate
 from visits import handlers
 from visits.domain import today
 from buildingblocks.errors import NotFound
 from visits.repository import Repository
-from visits.requests import AssignmentEnd, AssignmentIn, EnterpriseIn, OfficialIn, TownshipSettingsIn, VisitIn
+from visits.requests import AssignmentEnd, AssignmentIn, EnterpriseIn, OfficialIn, TownshipIn, TownshipSettingsIn, VisitIn
 
 BASE = "/api/v1/townships/{township}"
 router = APIRouter(prefix=BASE)
+registry_router = APIRouter(prefix="/api/v1/townships", tags=["townships (registry)"])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
+AnyToken = Annotated[Principal, Depends(authenticate)]
+CountyAdmin = Annotated[Principal, Depends(county_access(Role.admin))]
 IdempotencyKey = Annotated[
     Optional[str],
     Header(alias="Idempotency-Key", max_length=200, description="a retry with the same key returns the first result"),
@@ -31,6 +34,29 @@ def repo(request: Request) -> Repository:
 
 
 Repo = Annotated[Repository, Depends(repo)]
+
+
+@registry_router.get("", summary="Every township of the registry (id, Chinese name, county), by id; any token")
+async def list_townships(_: AnyToken, repo: Repo):
+    return await repo.townships()
+
+
+@registry_router.get("/{township}", summary="One township of the registry")
+async def get_township(township: str, _: Viewer, repo: Repo):
+    found = await repo.township(township)
+    if found is None:
+        raise NotFound("township", [township])
+    return found
+
+
+@registry_router.put("/{township}", summary="Add a township to the registry or rename it (county admin)")
+async def put_township(
+    township: Annotated[str, Path(pattern=TOWNSHIP_PATTERN, description="the township id")],
+    body: TownshipIn,
+    _: CountyAdmin,
+    repo: Repo,
+):
+    return await repo.put_township(township, body.name, body.county)
 
 
 @router.post("/officials", status_code=201, tags=["officials"])

@@ -20,6 +20,7 @@ def create_app() -> FastAPI:
 
     async def start(_service: Service) -> None:
         await repository.ensure_indexes()
+        await repository.seed_townships()
         tasks["recovery"] = asyncio.create_task(recover_forever(), name="visits:recover-reserved")
 
     async def stop(_service: Service) -> None:
@@ -41,6 +42,6 @@ def create_app() -> FastAPI:
     service.on_start.append(start)
     service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
-    app = service.http_app("visits", "0.1.0", routers=[api.router])
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router])
     app.state.repository = repository
     return app

@@ -8,6 +8,9 @@ from typing import Iterable, Optional
 from contracts.envelope import CHINA
 
 DEFAULT_QUIET_DAYS = 14
+# The township registry as a fresh service finds it (seeded at start where absent; a county admin edits it).
+SEED_COUNTY = "示范县"
+SEED_TOWNSHIPS = {"dacheng": "大程镇", "xiyang": "西阳镇"}
 
 
 def today() -> date:

@@ -11,9 +11,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from buildingblocks import outbox
-from visits.domain import DEFAULT_QUIET_DAYS
+from visits.domain import DEFAULT_QUIET_DAYS, SEED_COUNTY, SEED_TOWNSHIPS
 
 OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits", "township_settings"
+TOWNSHIPS = "townships"  # the registry: {_id: township id, township, name, county}
 OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS]
 HIDDEN = {"_id": 0, "outbox": 0, outbox.UNSENT: 0, "request_hash": 0, "pending_visits": 0}
 # The disturbance guard's state on the enterprise document: the compact log of its visits, the version every
@@ -24,6 +25,10 @@ LAST_VISIT = "last_visit"  # the guard entry of the latest visit (by visited_on)
 
 def key(township: str, *parts: str) -> str:
     return ":".join((township, *parts))
+
+
+def _registry_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"township": doc["_id"], "name": doc.get("name"), "county": doc.get("county")}
 
 
 class AlreadyExists(Exception):
@@ -131,3 +136,28 @@ class Repository:
 
     async def set_quiet_days(self, township: str, days: int) -> None:
         await self.db[SETTINGS].update_one({"_id": township}, {"$set": {"quiet_period_days": days}}, upsert=True)
+
+    async def seed_townships(self) -> None:
+        """The registry's first townships, each only where absent: an edited name is never put back, and replicas
+        starting together insert each once (the loser of a concurrent upsert gets a duplicate key: it exists)."""
+        for township, name in SEED_TOWNSHIPS.items():
+            doc = {"township": township, "name": name, "county": SEED_COUNTY}
+            try:
+                await self.db[TOWNSHIPS].update_one({"_id": township}, {"$setOnInsert": doc}, upsert=True)
+            except DuplicateKeyError:
+                pass
+
+    async def townships(self) -> list[dict[str, Any]]:
+        return [_registry_entry(d) for d in await self.db[TOWNSHIPS].find({}).sort("_id").to_list()]
+
+    async def township(self, township: str) -> Optional[dict[str, Any]]:
+        doc = await self.db[TOWNSHIPS].find_one({"_id": township})
+        return _registry_entry(doc) if doc else None
+
+    async def put_township(self, township: str, name: str, county: str) -> dict[str, Any]:
+        doc = {"township": township, "name": name, "county": county}
+        try:
+            await self.db[TOWNSHIPS].update_one({"_id": township}, {"$set": doc}, upsert=True)
+        except DuplicateKeyError:  # a concurrent upsert inserted it first: now it exists, so this one updates
+            await self.db[TOWNSHIPS].update_one({"_id": township}, {"$set": doc})
+        return doc

@@ -91,5 +91,13 @@ class AssignmentEnd(Body):
     end: LocalDate
 
 
+RegistryName = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class TownshipIn(Body):
+    name: RegistryName = Field(description="the township's Chinese name, e.g. 大程镇")
+    county: RegistryName = Field(description="the county's Chinese name, e.g. 示范县")
+
+
 class TownshipSettingsIn(Body):
     quiet_period_days: int = Field(ge=0, le=365, description="days between two routine visits to one enterprise")
