@@ -24,7 +24,10 @@ UNAVAILABLE = "服务暂时不可用，请稍后重试；您填写的内容已�
 PHRASES = [
     (r"field required|missing", "必填"),
     (r"a visit cannot be in the future|cannot be in the future", "不能晚于今天"),
-    (r"check character", "校验位不正确（统一社会信用代码第18位由前17位计算得出）"),
+    (r"check character \(position 18\)", "第18位校验位不正确（由前17位按 GB 32100 计算得出）"),
+    (r"position 17|organi[sz]ation code", "第9-17位组织机构代码的校验位（第17位）不正确"),
+    (r"positions 3-8", "第3-8位应为6位行政区划代码"),
+    (r"not allowed in a USCC", "含有不允许的字符（不使用 I、O、Z、S、V）"),
     (r"USCC|18 characters|uscc", "统一社会信用代码应为18位（数字和大写字母，不含I、O、Z、S、V）"),
     (r"at least two officials", "联合走访至少需要两名走访人员"),
     (r"is listed twice", "重复选择了同一项"),

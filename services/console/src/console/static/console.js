@@ -47,7 +47,9 @@
       btn.addEventListener("click", function () {
         var list = document.getElementById(btn.getAttribute("data-add-row"));
         var tpl = document.getElementById(btn.getAttribute("data-template"));
-        var n = list.querySelectorAll("[data-row]").length;
+        // A counter, not the row count: after a middle row is removed the count would reuse a name still on the page.
+        var n = Math.max(Number(list.dataset.next || 0), list.querySelectorAll("[data-row]").length);
+        list.dataset.next = String(n + 1);
         var html = tpl.innerHTML.replace(/__i__/g, String(n)).replace(/__n__/g, String(n + 1));
         list.insertAdjacentHTML("beforeend", html);
         wire(list.lastElementChild);
@@ -60,4 +62,49 @@
   }
   document.addEventListener("DOMContentLoaded", function () { wire(document); });
   document.addEventListener("htmx:afterSwap", function (e) { wire(e.target); });
+})();
+
+// 走访登记 (visits): Enter in a search or date box does not send the whole form.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.matches && e.target.matches("input[data-no-enter]")) e.preventDefault();
+  });
+})();
+
+// 走访登记 (visits): the 带队 radio and the visitor's checkbox agree — leading means going; the first ticked leads.
+(function () {
+  "use strict";
+  document.addEventListener("change", function (e) {
+    var box = e.target.closest && e.target.closest("[data-visitors]");
+    if (!box) return;
+    var row = e.target.closest(".visitor");
+    if (!row) return;
+    var go = row.querySelector('input[type=checkbox]'), lead = row.querySelector('input[type=radio]');
+    if (e.target === lead && lead.checked) go.checked = true;
+    if (e.target === go && !go.checked && lead.checked) lead.checked = false;
+    if (e.target === go && go.checked && !box.querySelector('input[type=radio]:checked')) lead.checked = true;
+  });
+})();
+
+// Repeatable rows in a [data-renumber] list keep indexes 0..n-1 after a 删除, so a later 添加 never reuses a name.
+(function () {
+  "use strict";
+  var INDEXED = /^(f-)?([a-z_]+)-\d+-/;
+  function renumber(list) {
+    list.querySelectorAll("[data-row]").forEach(function (row, k) {
+      row.querySelectorAll("[name],[id],label[for]").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var v = el.getAttribute(attr);
+          if (v && INDEXED.test(v)) el.setAttribute(attr, v.replace(INDEXED, "$1$2-" + k + "-"));
+        });
+      });
+      row.querySelectorAll("[data-row-number]").forEach(function (n) { n.textContent = String(k + 1); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-renumber]").forEach(function (list) {
+      new MutationObserver(function () { renumber(list); }).observe(list, { childList: true });
+    });
+  });
 })();
