@@ -84,11 +84,5 @@ def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstr
                             status_code=200 if ok else 503)
 
     for name in PAGES:
-        try:
-            module = importlib.import_module(f"console.pages.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"console.pages.{name}":
-                raise
-            continue  # a screen not written yet
-        app.include_router(module.router)
+        app.include_router(importlib.import_module(f"console.pages.{name}").router)
     return app
