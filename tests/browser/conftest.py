@@ -31,8 +31,10 @@ def ui(stack) -> ConsoleStack:
     started.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Browser:
+    # Per module, not per session: sync Playwright keeps an event loop running in this thread while it is open,
+    # and pytest-asyncio cannot run the suite's async tests beside it.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium (never a test tool's download)")
     with sync_playwright() as p:

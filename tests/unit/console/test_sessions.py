@@ -1,6 +1,7 @@
 """Sessions: the token sealed with the session id, idle expiry, sign-out."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 from buildingblocks.auth import Principal, Role
@@ -17,7 +18,11 @@ def test_a_sealed_token_reads_back_only_with_its_session_id():
     assert unseal("sid-2", sealed) != "dev-dacheng-clerk"
 
 
-async def test_a_session_lives_while_used_and_ends_when_idle():
+def test_a_session_lives_while_used_and_ends_when_idle():
+    asyncio.run(_lives_while_used())
+
+
+async def _lives_while_used():
     store = MemorySessions(timedelta(minutes=30))
     s = await store.create("dev-dacheng-clerk", CLERK, T0)
     assert (await store.get(s.sid, T0 + timedelta(minutes=29))).token == "dev-dacheng-clerk"
@@ -26,7 +31,11 @@ async def test_a_session_lives_while_used_and_ends_when_idle():
     assert await store.get(s.sid, T0 + timedelta(minutes=90)) is None  # gone for good
 
 
-async def test_sign_out_ends_the_session_and_ids_are_not_guessable():
+def test_sign_out_ends_the_session_and_ids_are_not_guessable():
+    asyncio.run(_sign_out())
+
+
+async def _sign_out():
     store = MemorySessions(timedelta(minutes=30))
     a = await store.create("t", CLERK, T0)
     b = await store.create("t", CLERK, T0)
