@@ -1,9 +1,10 @@
 """A service's AsyncAPI document: FastStream's (AsyncAPI 3.0), from the subscribers and publishers declared on the
-service's broker (buildingblocks.kafka). Served at /asyncapi (JSON) and /asyncapi.yaml;
+service's broker (buildingblocks.kafka). Served at /asyncapi (JSON) and /asyncapi.yaml.
 
     python -m buildingblocks.asyncapi [SERVICE ...]      writes docs/asyncapi/<service>.json (default: all three)
 
-writes the checked-in copies, made with the default settings (server 127.0.0.1:9092) whatever this shell has.
+The checked-in copies are made with the default settings (server 127.0.0.1:9092, the services' own consumer
+groups), whatever this shell has.
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from contracts.envelope import CONTENT_TYPE
 
 SERVICES = ("visits", "issues", "reporting")
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "asyncapi"
-# What the checked-in copies must not depend on: the variables that name this machine's servers.
-LOCAL = ("KAFKA_BOOTSTRAP_SERVERS",)
+# What the checked-in copies must not depend on: the variables of this shell that the documents show.
+LOCAL = ("KAFKA_BOOTSTRAP_SERVERS", "CONSUMER_GROUP")
 
 
 def document(broker: KafkaBroker, title: str, version: str) -> dict[str, Any]:
