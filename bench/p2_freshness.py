@@ -33,7 +33,7 @@ async def kafka_baseline(ctx: Ctx, duration_s: float, stop_after_s: float = 10.0
     sent: dict[int, float] = {}
     received: dict[int, float] = {}
     try:
-        parts = await rawkafka.partitions(consumer, [LATENCY_TOPIC])
+        parts = await rawkafka.partitions(ctx.stack.bootstrap, [LATENCY_TOPIC])
         consumer.assign(parts)
         await consumer.seek_to_end(*parts)
         for tp in parts:
@@ -75,14 +75,15 @@ class Tap:
     split a visit's freshness into POST→on Kafka (the outbox relay) and on Kafka→in the report (the projector)."""
 
     def __init__(self, ctx: Ctx, township: str):
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=ctx.stack.bootstrap, enable_auto_commit=False)
+        self.bootstrap = ctx.stack.bootstrap
+        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         self.township = township
         self.seen: dict[str, float] = {}
         self._task: asyncio.Task | None = None
 
     async def start(self) -> None:
         await self.consumer.start()
-        parts = await rawkafka.partitions(self.consumer, [VISITS])
+        parts = await rawkafka.partitions(self.bootstrap, [VISITS])
         self.consumer.assign(parts)
         await self.consumer.seek_to_end(*parts)
         for tp in parts:

@@ -1,6 +1,7 @@
-"""Plain aiokafka and pymongo, none of the project's code: fast batch produce, the raw-consumption baselines
-(read; read + decode + bulk insert), a group's committed lag, and moving a group's committed offsets to the end
-(so a new service skips old events)."""
+"""Plain aiokafka and pymongo: fast batch produce, the raw-consumption baselines (read; read + decode + bulk
+insert), a group's committed lag, and moving a group's committed offsets to the end (so a new service skips old
+events). The baselines' loops are aiokafka's own consumer in a group, none of the project's code: only the end
+offsets they read to come from buildingblocks.topicreader, taken before the clock starts."""
 from __future__ import annotations
 
 import asyncio
@@ -15,32 +16,17 @@ from aiokafka.partitioner import murmur2
 from pymongo import AsyncMongoClient
 
 from bench.events import CE_HEADERS
+from buildingblocks import topicreader
+from buildingblocks.topicreader import TopicReader
 from contracts.topics import PARTITIONS
 
 
-async def partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
-    out = []
-    for topic in topics:
-        parts = consumer.partitions_for_topic(topic)
-        for _ in range(50):
-            if parts:
-                break
-            await consumer._client.force_metadata_update()  # no public call fetches an unassigned topic's metadata
-            parts = consumer.partitions_for_topic(topic)
-            await asyncio.sleep(0.1)
-        if not parts:
-            raise RuntimeError(f"topic {topic} has no partitions (does it exist?)")
-        out += [TopicPartition(topic, p) for p in sorted(parts)]
-    return out
+async def partitions(bootstrap: str, topics: Iterable[str]) -> list[TopicPartition]:
+    return await topicreader.partitions(bootstrap, topics, wait_s=5.0)
 
 
 async def end_offsets(bootstrap: str, topics: Iterable[str]) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        return await consumer.end_offsets(await partitions(consumer, topics))
-    finally:
-        await consumer.stop()
+    return await topicreader.end_offsets(bootstrap, topics, wait_s=5.0)
 
 
 async def produce(bootstrap: str, items: Iterable[tuple]) -> int:
@@ -82,13 +68,13 @@ async def raw_read(bootstrap: str, topics: list[str], group: str, batch: int = 5
     every topic from the beginning to the end offsets taken when it starts. Returns the records, the seconds
     from start to the commit, and `rate`: records per second from the first batch to the commit (the steady
     state, as the figure it is compared with)."""
+    ends = await end_offsets(bootstrap, topics)
     t0 = time.monotonic()
     first: tuple[float, int] | None = None
     consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                                 auto_offset_reset="earliest", max_poll_records=batch)
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await partitions(consumer, topics))
         pos = {tp: 0 for tp in ends}
         read = 0
         while any(pos[tp] < ends[tp] for tp in ends):
@@ -121,13 +107,13 @@ async def read_decode_insert(bootstrap: str, topics: list[str], group: str, mong
     client = AsyncMongoClient(mongo_uri)
     coll = client[db]["events"]
     await coll.drop()
+    ends = await end_offsets(bootstrap, topics)
     t0 = time.monotonic()
     first: tuple[float, int] | None = None
     consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
                                 auto_offset_reset="earliest", max_poll_records=batch, fetch_max_bytes=64 * 1024 * 1024)
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await partitions(consumer, topics))
         pos = {tp: 0 for tp in ends}
         read = inserted = 0
         while any(pos[tp] < ends[tp] for tp in ends):
@@ -163,21 +149,19 @@ class Lag:
     """The committed lag of a consumer group on topics, against end offsets fixed at construction."""
 
     def __init__(self, bootstrap: str, group: str, ends: dict[TopicPartition, int]):
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        self.reader = TopicReader(bootstrap, group=group)
         self.ends = ends
 
     async def __aenter__(self) -> "Lag":
-        await self.consumer.start()
+        await self.reader.__aenter__()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self.consumer.stop()
+        await self.reader.__aexit__(*exc)
 
     async def committed(self) -> int:
-        total = 0
-        for tp in self.ends:
-            total += min(await self.consumer.committed(tp) or 0, self.ends[tp])
-        return total
+        done = await self.reader.committed(self.ends)
+        return sum(min(done[tp], self.ends[tp]) for tp in self.ends)
 
     async def wait_zero(self, budget_s: float, every_s: float = 0.25) -> dict:
         """Poll until the group has committed every end offset. Returns whether it did (`reached`), when
@@ -204,15 +188,8 @@ class Lag:
 
 async def commit_at_end(bootstrap: str, group: str, topics: list[str]) -> None:
     """Commit the current end offsets for `group`: a service joining it later starts there."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = await partitions(consumer, topics)
-        consumer.assign(parts)
-        ends = await consumer.end_offsets(parts)
-        await consumer.commit({tp: off for tp, off in ends.items()})
-    finally:
-        await consumer.stop()
+    async with TopicReader(bootstrap, group=group) as reader:
+        await reader.commit(await reader.end_offsets(topics, wait_s=5.0))
 
 
 async def create_topic(bootstrap: str, name: str, partitions_: int = PARTITIONS) -> None:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date, timedelta
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from pymongo import MongoClient
 
 from tests.support import events, kafka
@@ -35,16 +35,6 @@ def make_visits(township: str, n: int, rng: random.Random) -> list[tuple[bytes, 
         body = events.visit_logged(township, e, visit_id, date(2026, 1, 1) + timedelta(days=rng.randrange(90)))
         out.append((e.encode(), events.encode(body), visit_id))
     return out
-
-
-async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(TOPIC, p) for p in await kafka._partitions(consumer, TOPIC)]
-        return {tp: (await consumer.committed(tp)) or 0 for tp in parts}
-    finally:
-        await consumer.stop()
 
 
 def produce_steadily(bootstrap: str, messages: list[tuple[bytes, bytes]], per_second: int) -> threading.Thread:
@@ -71,7 +61,7 @@ def test_sigkill_and_restart_lose_nothing_and_store_nothing_twice(reporting, kaf
     reporting.kill()  # mid-stream: the producer goes on sending
 
     # Offsets are committed only after the writes: everything of ours below a committed offset is stored.
-    committed = asyncio.run(committed_offsets(kafka_bootstrap, group))
+    committed = asyncio.run(kafka.committed(kafka_bootstrap, group, TOPIC))
     records = asyncio.run(kafka.read_all(kafka_bootstrap, TOPIC, timeout_s=30))
     ours_committed = {
         r.value for r in records
@@ -85,7 +75,7 @@ def test_sigkill_and_restart_lose_nothing_and_store_nothing_twice(reporting, kaf
 
     producer.join(60)
     assert not producer.is_alive()
-    ends = asyncio.run(end_offsets(kafka_bootstrap))
+    ends = asyncio.run(kafka.end_offsets(kafka_bootstrap, TOPIC))
     reporting.start()
     sent = {v for _, _, v in sent_visits}
     wait_for(lambda: visits.count_documents({"township": township}) >= len(sent), 120, "all visits to be stored")
@@ -97,15 +87,6 @@ def test_sigkill_and_restart_lose_nothing_and_store_nothing_twice(reporting, kaf
     # The restarted consumer read exactly the records after the committed offsets: it resumed, not restarted.
     consumed = httpx.get(f"{reporting.url}/health").json()["consumed"][0]["records"]
     assert consumed == sum(ends[tp] - committed.get(tp, 0) for tp in ends)
-
-
-async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        return await consumer.end_offsets([TopicPartition(TOPIC, p) for p in await kafka._partitions(consumer, TOPIC)])
-    finally:
-        await consumer.stop()
 
 
 BAD_DATA_USCC = "91330782MA2ABCD13B"  # check character should be A

@@ -11,33 +11,14 @@ import random
 import re
 from datetime import date, datetime, timezone
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from contracts import parse
 from contracts.envelope import InvalidEvent
 from tests.support import events, kafka
-from tests.support.kafka import dlq_command
+from tests.support.kafka import dlq_command, read_from
 
 TOPIC, DLQ = "visits.v1", "visits.v1.dlq"
-
-
-async def read_from(bootstrap: str, topic: str, partition: int, offset: int, timeout_s: float = 60) -> list:
-    """Every record of one partition from `offset` to its end now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, partition)
-        consumer.assign([tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        consumer.seek(tp, offset)
-        out = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while await consumer.position(tp) < end:
-            out.extend(r for rs in (await consumer.getmany(tp, timeout_ms=500)).values() for r in rs if r.offset < end)
-            assert asyncio.get_running_loop().time() < deadline, f"could not read {topic}[{partition}] to {end}"
-        return out
-    finally:
-        await consumer.stop()
 
 
 def dead_letter_headers(value: bytes, original_offset: int) -> list[tuple[str, bytes]]:

@@ -120,22 +120,15 @@ class System:
     def lag(self) -> int:
         """Records not yet committed by the consumer groups: one figure per group whatever the number of replicas
         in it, since the replicas share the group's partitions and commit to the same offsets."""
-        from aiokafka import AIOKafkaConsumer, TopicPartition
+        from buildingblocks.topicreader import TopicReader
 
         async def count() -> int:
             total = 0
             for group, topics in GROUPS.items():  # one client per group, not per topic: this runs every second
-                consumer = AIOKafkaConsumer(bootstrap_servers=self.stack.bootstrap, group_id=group, enable_auto_commit=False)
-                await consumer.start()
-                try:
-                    if any(consumer.partitions_for_topic(t) is None for t in topics):
-                        await consumer._client.force_metadata_update()  # as tests/support/kafka.py does
-                    parts = [TopicPartition(t, p) for t in topics for p in (consumer.partitions_for_topic(t) or ())]
-                    end = await consumer.end_offsets(parts)
-                    for tp in parts:
-                        total += end[tp] - ((await consumer.committed(tp)) or 0)
-                finally:
-                    await consumer.stop()
+                async with TopicReader(self.stack.bootstrap, group=group) as reader:
+                    end = await reader.end_offsets(topics)
+                    done = await reader.committed(end)
+                    total += sum(end[tp] - done[tp] for tp in end)
             return total
         return asyncio.run(count())
 

@@ -22,9 +22,10 @@ SERVICES = ("visits", "issues", "reporting")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Routes that answer without a token (README: "Every endpoint other than /health and /openapi.json needs a token";
 # FastAPI adds its documentation pages, which only render /openapi.json; /livez is the no-I/O liveness probe of
-# buildingblocks.service, left out of the OpenAPI document). Any other route must be in the OpenAPI document, where
-# the tenancy matrix finds it.
-PUBLIC_PATHS = {"/health", "/livez", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# buildingblocks.service, left out of the OpenAPI document, as is the AsyncAPI document of buildingblocks.asyncapi).
+# Any other route must be in the OpenAPI document, where the tenancy matrix finds it.
+PUBLIC_PATHS = {"/health", "/livez", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+                "/asyncapi", "/asyncapi.yaml"}
 # The path parameters naming whose data it is: a township id (visits, issues, reports) or a bulletin/scorecard/ledger
 # scope (a township id or "county", reporting).
 TENANT_PARAMS = ("township", "scope")

@@ -1,15 +1,18 @@
-"""Raw aiokafka helpers: what another county system (or an operator) does, without any of the project's code."""
+"""Kafka helpers for the tests, through buildingblocks.topicreader: produce, read a topic to its end, a group's lag."""
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Iterable
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import ConsumerRecord
+
+from buildingblocks import topicreader
+from buildingblocks.topicreader import NoSuchTopic, Offsets, TopicReader
 
 ROOT = Path(__file__).resolve().parents[2]
 CE_JSON = [("content-type", b"application/cloudevents+json; charset=UTF-8")]
@@ -28,57 +31,52 @@ async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes, by
         await producer.stop()
 
 
-async def read_all(bootstrap: str, topic: str, timeout_s: float = 5.0) -> list[ConsumerRecord]:
-    """Every record on the topic now, read from the beginning without a group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    await consumer.start()
+async def create_topic(bootstrap: str, name: str, partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
     try:
-        parts = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or await _partitions(consumer, topic))]
-        consumer.assign(parts)
-        await consumer.seek_to_beginning(*parts)
-        end = await consumer.end_offsets(parts)
-        out: list[ConsumerRecord] = []
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while [tp for tp in parts if await consumer.position(tp) < end[tp]]:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                out.extend(records)
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"could not read {topic} to its end in {timeout_s}s")
-        return out
+        await admin.create_topics([NewTopic(name, partitions, 1)])
     finally:
-        await consumer.stop()
+        await admin.close()
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    await consumer._client.force_metadata_update()  # no public call fetches metadata of an unassigned topic
-    return consumer.partitions_for_topic(topic) or set()
+async def read_all(bootstrap: str, topic: str, timeout_s: float = 5.0) -> list[ConsumerRecord]:
+    """Every record on the topic now, read from the beginning without a group ([] if there is no such topic)."""
+    try:
+        return [r async for batch in topicreader.read_to_end(bootstrap, [topic], timeout_s=timeout_s) for r in batch]
+    except NoSuchTopic:
+        return []
+
+
+async def read_from(bootstrap: str, topic: str, partition: int, offset: int, timeout_s: float = 60) -> list[ConsumerRecord]:
+    """Every record of one partition from `offset` to its end now."""
+    tp = TopicPartition(topic, partition)
+    async with TopicReader(bootstrap) as reader:
+        ends = await reader.end_offsets([tp])
+        return [r async for batch in reader.read(ends, {tp: offset}, timeout_s=timeout_s) for r in batch]
+
+
+async def committed(bootstrap: str, group: str, topic: str) -> Offsets:
+    """The group's committed offset of each partition of the topic (0 where it has none)."""
+    async with TopicReader(bootstrap, group=group) as reader:
+        return await reader.committed([topic])
 
 
 async def lag(bootstrap: str, group: str, topic: str) -> int:
     """How many records of the topic the group has not committed yet."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        parts = [TopicPartition(topic, p) for p in await _partitions(consumer, topic)]
-        end = await consumer.end_offsets(parts)
-        total = 0
-        for tp in parts:
-            committed = await consumer.committed(tp)
-            total += end[tp] - (committed or 0)
-        return total
-    finally:
-        await consumer.stop()
+    async with TopicReader(bootstrap, group=group) as reader:
+        ends = await reader.end_offsets([topic])
+        done = await reader.committed(ends)
+    return sum(ends[tp] - done[tp] for tp in ends)
+
+
+async def end_offsets(bootstrap: str, topic: str) -> Offsets:
+    return await topicreader.end_offsets(bootstrap, [topic])
 
 
 async def end_offset(bootstrap: str, topic: str, partition: int = 0) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tp = TopicPartition(topic, partition)
-        return (await consumer.end_offsets([tp]))[tp]
-    finally:
-        await consumer.stop()
+    tp = TopicPartition(topic, partition)
+    return (await topicreader.end_offsets(bootstrap, [tp]))[tp]
 
 
 def dlq_command(bootstrap: str, *args: str) -> subprocess.CompletedProcess:

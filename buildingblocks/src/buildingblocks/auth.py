@@ -15,7 +15,7 @@ import re
 import secrets
 from enum import IntEnum
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Callable, Iterable, Optional
 
 from fastapi import Depends, HTTPException, Path as PathParam, Request
 from fastapi.responses import JSONResponse
@@ -104,14 +104,40 @@ def county_access(role: Role) -> Callable[..., Principal]:
     return check
 
 
-# Where a path names the township (or "county") it is about: /api/v1/townships/{t}/… and the reporting
-# service's /api/v1/{reports,bulletins,scorecards,ledger}/{scope}/….
-_SCOPED = re.compile(r"^/api/v1/(?:townships|reports|bulletins|scorecards|ledger)/([^/]+)(?:/|$)")
-_COUNTY_ONLY = re.compile(r"^/api/v1/calendar(?:/|$)")
+class ScopeRules:
+    """What the gate needs to know of one service's paths; each service declares its own (its api module).
+
+    `township`: path templates with one `{…}` segment that names the township a request is about, or "county"
+    (e.g. "/api/v1/townships/{township}"): the path itself and everything under it. `county`: path prefixes for
+    county tokens only. Any other /api/ path only needs a known token here; its route's dependencies decide."""
+
+    def __init__(self, township: Iterable[str] = (), county: Iterable[str] = ()):
+        self.township = tuple(township)
+        self.county = tuple(county)
+        self._named = [_template(t) for t in self.township]
+        self._county_only = [re.compile(f"^{re.escape(prefix)}(?:/|$)") for prefix in self.county]
+
+    def scope_of(self, path: str) -> tuple[bool, Optional[str]]:
+        """(whether `path` is about a township or the county, and which township: None for the county)."""
+        if any(p.match(path) for p in self._county_only):
+            return True, None
+        for pattern in self._named:
+            if m := pattern.match(path):
+                return True, None if m[1] == COUNTY else m[1]
+        return False, None
+
+
+def _template(template: str) -> re.Pattern:
+    parts = re.split(r"\{[^/{}]+\}", template)
+    if len(parts) != 2:
+        raise ValueError(f"{template!r}: a scope rule names exactly one {{township}} segment")
+    return re.compile(f"^{re.escape(parts[0])}([^/]+){re.escape(parts[1])}(?:/|$)")
+
+
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def gate(request: Request) -> Optional[JSONResponse]:
+def gate(request: Request, rules: ScopeRules) -> Optional[JSONResponse]:
     """Checked before routing (see `install_gate`), so nobody without a token, or with another township's,
     gets as far as having a body parsed: 401/403 come first, with the same fixed bodies as the dependencies.
     Writes need a clerk here; the routes' dependencies still decide the exact role (admin for settings)."""
@@ -121,9 +147,8 @@ def gate(request: Request) -> Optional[JSONResponse]:
     kind, _, token = request.headers.get("authorization", "").partition(" ")
     principal = request.app.state.tokens.principal(token.strip()) if kind.lower() == "bearer" and token.strip() else None
     refusal = UNAUTHORIZED if principal is None else None
-    m, county = _SCOPED.match(path), _COUNTY_ONLY.match(path)
-    if principal is not None and (m or county):
-        township = None if county or m[1] == COUNTY else m[1]
+    scoped, township = rules.scope_of(path)
+    if principal is not None and scoped:
         if not principal.may(township, Role.clerk if request.method in _WRITES else Role.viewer):
             refusal = FORBIDDEN
     if refusal is None:
@@ -131,10 +156,13 @@ def gate(request: Request) -> Optional[JSONResponse]:
     return JSONResponse({"detail": refusal.detail}, refusal.status_code, headers=refusal.headers)
 
 
-def install_gate(app) -> None:
+def install_gate(app, rules: ScopeRules) -> None:
+    """The gate in front of `app`'s routes, with the service's own scope rules."""
+    app.state.scope_rules = rules
+
     @app.middleware("http")
     async def check_token_first(request: Request, call_next):
-        return gate(request) or await call_next(request)
+        return gate(request, rules) or await call_next(request)
 
 
 def main() -> None:

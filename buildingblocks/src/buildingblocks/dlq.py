@@ -38,12 +38,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Optional
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from contracts.envelope import InvalidEvent, parse
 from contracts.topics import TYPES_BY_TOPIC, dlq_topic
 
 from buildingblocks import deadletter
+from buildingblocks.topicreader import NoSuchTopic, TopicReader
 
 MARKER = "dlq-marker"
 HANDLED = "handled"
@@ -243,36 +244,14 @@ def dlq_names(topics: Iterable[str]) -> list[str]:
 # ---------------------------------------------------------------- Kafka I/O
 
 
-class NoSuchTopic(LookupError):
-    pass
-
-
 async def read_dlq(bootstrap: str, dlq: str, from_offset: int = 0, timeout_s: float = 60.0) -> list[Record]:
     """Every record of the DLQ topic from `from_offset` to its end as of now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
-    try:
-        await consumer.start()
-        await consumer._client.force_metadata_update()  # no public call fetches metadata of an unassigned topic
-        if not consumer.partitions_for_topic(dlq):
-            raise NoSuchTopic(f"no topic {dlq} on {bootstrap}")
-        tp = TopicPartition(dlq, 0)
-        consumer.assign([tp])
-        start = max(from_offset, (await consumer.beginning_offsets([tp]))[tp])
-        end = (await consumer.end_offsets([tp]))[tp]
-        out: list[Record] = []
-        if start >= end:
-            return out
-        consumer.seek(tp, start)
-        deadline = asyncio.get_running_loop().time() + timeout_s
-        while await consumer.position(tp) < end:
-            for records in (await consumer.getmany(tp, timeout_ms=500)).values():
-                out.extend(Record(dlq, r.offset, r.key, r.value or b"", tuple(r.headers or ())) for r in records
-                           if r.offset < end)
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"could not read {dlq} to its end ({end}) in {timeout_s}s")
-        return out
-    finally:
-        await consumer.stop()
+    tp = TopicPartition(dlq, 0)
+    async with TopicReader(bootstrap) as reader:
+        await reader.partitions([dlq])  # NoSuchTopic, naming it
+        ends = await reader.end_offsets([tp])
+        return [Record(dlq, r.offset, r.key, r.value or b"", tuple(r.headers or ()))
+                async for batch in reader.read(ends, {tp: from_offset}, timeout_s=timeout_s) for r in batch]
 
 
 async def pending(bootstrap: str, topics: Iterable[str], from_offset: int = 0,

@@ -1,16 +1,25 @@
-"""The Kafka wiring: one FastStream broker per service, explicit about delivery guarantees."""
+"""The Kafka wiring: one FastStream broker per service, explicit about delivery guarantees, and its subscribers
+and publishers declared with the contract's models, so that FastStream's AsyncAPI document shows them."""
 from __future__ import annotations
 
 import logging
+from typing import Any, Awaitable, Callable
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import SkipValidation
 
+from buildingblocks import deadletter
 from buildingblocks.settings import Settings
+from contracts.schema import topic_event
+from contracts.topics import dlq_topic
 
 # FastStream's Kafka default is ACK_FIRST (auto-commit: at-most-once). Everything here commits after the work,
 # and on an error seeks back so the batch is delivered again.
 AT_LEAST_ONCE = AckPolicy.NACK_ON_ERROR
+DEAD_LETTER_HEADERS = (deadletter.REASON, deadletter.DETAIL, deadletter.TOPIC, deadletter.PARTITION, deadletter.OFFSET,
+                       deadletter.GROUP, deadletter.TIME)
 
 
 def servers(bootstrap: str) -> list[str]:
@@ -45,3 +54,34 @@ def batch_subscription(settings: Settings, max_records: int = 500) -> dict:
 
 async def _raw(msg):  # the value is parsed by contracts.parse, which dead-letters what it cannot read
     return msg.body
+
+
+def subscribe_batches(broker: KafkaBroker, settings: Settings, topic: str, consume: Callable[[Any], Awaitable[None]],
+                      max_records: int = 500) -> None:
+    """Batches of `topic` (their aiokafka records) → `consume`, as `batch_subscription` says; declared with the
+    topic's events, and beside it the dead-letter topic `consume` writes to."""
+    group = settings.consumer_group
+    broker.subscriber(topic, **batch_subscription(settings, max_records), title=topic, description=(
+        f"Read by {settings.service} in batches (consumer group {group}), offsets committed after its writes; "
+        f"a record it cannot accept goes to {dlq_topic(topic)}."))(batch_handler(topic, consume))
+    broker.publisher(dlq_topic(topic), title=dlq_topic(topic), schema=bytes, description=(
+        f"The records of {topic} that {settings.service} (consumer group {group}) could not accept: key, value and "
+        f"headers unchanged, plus the headers {', '.join(DEAD_LETTER_HEADERS)}."))
+
+
+def publishes(broker: KafkaBroker, settings: Settings, topic: str) -> None:
+    """Declare that the service's outbox relay publishes its events to `topic`."""
+    broker.publisher(topic, title=topic, schema=topic_event(topic), description=(
+        f"Events of {settings.service}, published by its outbox relay once stored: CloudEvents 1.0 in structured "
+        "JSON, the Kafka key the enterprise_id, headers content-type, ce_type and ce_id."))
+
+
+def batch_handler(topic: str, consume: Callable[[Any], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """The subscriber's handler: the raw batch goes to `consume`. FastStream documents a subscriber by its
+    handler's first parameter: here one record's event of `topic` (not the batch's list). SkipValidation: the
+    records are parsed by `consume`, which dead-letters what it cannot read, so FastStream must not refuse them."""
+    async def on_batch(event, msg):
+        await consume(msg.raw_message)
+
+    on_batch.__annotations__ = {"event": SkipValidation[topic_event(topic)], "msg": KafkaMessage, "return": None}
+    return on_batch

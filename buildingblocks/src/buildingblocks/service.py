@@ -14,15 +14,14 @@ from aiokafka.errors import KafkaConnectionError
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from buildingblocks import errors, mongo
-from buildingblocks.auth import TokenStore, install_gate
+from buildingblocks import asyncapi, errors, mongo
+from buildingblocks.auth import ScopeRules, TokenStore, install_gate
 from buildingblocks.consumer import BatchConsumer
 from buildingblocks.deadletter import DeadLetters
-from buildingblocks.kafka import batch_subscription, make_broker
+from buildingblocks.kafka import make_broker, publishes, subscribe_batches
 from buildingblocks.settings import Settings
 
 log = logging.getLogger("service")
@@ -51,7 +50,11 @@ class Service:
         for topic in topics:
             consumer = BatchConsumer(handle, DeadLetters(self.broker, self.settings.consumer_group))
             self.consumers.append(consumer)
-            self.broker.subscriber(topic, **batch_subscription(self.settings, max_records))(_on_batch(consumer))
+            subscribe_batches(self.broker, self.settings, topic, consumer, max_records)
+
+    def publishes(self, topic: str) -> None:
+        """Declare a topic this service's outbox relay publishes to: the AsyncAPI document shows its events."""
+        publishes(self.broker, self.settings, topic)
 
     async def start_broker(self, timeout_s: float = 120.0) -> None:
         # Kafka may come up after us (a restart, compose ordering): keep trying rather than die.
@@ -82,7 +85,10 @@ class Service:
                 results[name] = f"{type(exc).__name__}: {exc}"[:200]
         return results
 
-    def http_app(self, title: str, version: str, routers: Optional[list[APIRouter]] = None) -> FastAPI:
+    def http_app(self, title: str, version: str, routers: Optional[list[APIRouter]] = None, *,
+                 scope: ScopeRules) -> FastAPI:
+        """The HTTP app; `scope`: which of the service's paths name a township or are the county's (auth.gate)."""
+
         @asynccontextmanager
         async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
             for hook in self.on_start:  # before the broker: indexes exist before the first event arrives
@@ -103,8 +109,9 @@ class Service:
 
         app = FastAPI(title=title, version=version, lifespan=lifespan)
         app.state.tokens = TokenStore.from_env()
-        install_gate(app)
+        install_gate(app, scope)
         errors.install_handlers(app)
+        asyncapi.install(app, self.broker, title, version)
 
         @app.get("/health", tags=["ops"], summary="Liveness and dependency check (no auth)")
         async def health() -> JSONResponse:
@@ -129,11 +136,3 @@ class Service:
         for router in routers or []:
             app.include_router(router)
         return app
-
-
-def _on_batch(consumer: BatchConsumer):
-    # FastStream reads a handler's signature: the raw batch arrives as the message, parsed by the consumer.
-    async def on_batch(msg: KafkaMessage) -> None:
-        await consumer(msg.raw_message)
-
-    return on_batch

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 
-from buildingblocks.auth import Principal, Role, county_access, township_access
+from buildingblocks.auth import Principal, Role, ScopeRules, county_access, township_access
 from contracts.enums import Level
 from issues import domain, handlers
 from issues.calendar import ScheduleError, parse_schedule
@@ -15,6 +15,9 @@ from issues.rules import RulesIn
 
 router = APIRouter(prefix="/api/v1")
 T = "/townships/{township}"
+# For the gate (buildingblocks.auth): a township's issues name it in the path; the holiday calendar is the county's.
+# (The county-wide supervision is left to its route's dependency.)
+SCOPE_RULES = ScopeRules(township=[router.prefix + T], county=[router.prefix + "/calendar"])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]

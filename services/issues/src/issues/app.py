@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from buildingblocks import outbox
 from buildingblocks.lease import LEASES, Lease
 from buildingblocks.service import Service
+from contracts.topics import ISSUES
 from issues import api, domain, handlers, intake, settings
 from issues.calendar import WorkCalendar, builtin_schedules
 from issues.repository import OUTBOX_COLLECTIONS, Repository
@@ -61,8 +62,9 @@ def create_app() -> FastAPI:
     service.on_start.append(start)
     service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
+    service.publishes(ISSUES)
     intake.subscribe(service, ctx)
-    app = service.http_app("issues", "0.1.0", routers=[api.router])
+    app = service.http_app("issues", "0.1.0", routers=[api.router], scope=api.SCOPE_RULES)
     app.state.ctx = ctx
     app.state.sweep = stats
     return app

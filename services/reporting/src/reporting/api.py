@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from buildingblocks.auth import FORBIDDEN, Principal, Role, authenticate, county_access, township_access
+from buildingblocks.auth import FORBIDDEN, Principal, Role, ScopeRules, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
 from reporting import bulletins, exports, generations, scorecards
 from reporting.report import COUNTY, Period, county_report, render
@@ -143,3 +143,8 @@ async def export_ledger(
     p = period_of(period)
     rows = exports.ledger_rows(await s.facts(None if scope == COUNTY else scope), p)
     return download(exports.table(rows, exports.LEDGER_COLUMNS, format, f"{period}台账"), format, f"{scope}-{period}-台账")
+
+
+# For the gate (buildingblocks.auth): every report, bulletin, scorecard and ledger names its township (or "county").
+SCOPE_RULES = ScopeRules(township=[router.prefix + "/{township}", bulletin_router.prefix + "/{scope}",
+                                   scorecard_router.prefix + "/{scope}", ledger_router.prefix + "/{scope}"])

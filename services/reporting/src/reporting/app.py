@@ -17,7 +17,7 @@ def create_app() -> FastAPI:
     views = Views()
     consumers.subscribe(service)
     routers = [api.router, api.bulletin_router, api.scorecard_router, api.ledger_router]
-    app = service.http_app("reporting", "0.1.0", routers=routers)
+    app = service.http_app("reporting", "0.1.0", routers=routers, scope=api.SCOPE_RULES)
     app.state.db = service.db
     app.state.views = views
     app.state.bootstrap = service.settings.kafka_bootstrap_servers

@@ -16,31 +16,42 @@ import sys
 
 from typing import Optional
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from pymongo import AsyncMongoClient
 
 from buildingblocks import mongo
+from buildingblocks.topicreader import Offsets, TopicReader
 from contracts.envelope import InvalidEvent, parse
 from reporting import generations, settings
 from reporting.facts import facts_for
-from reporting.log import TOPICS
+from reporting.log import TOPICS, TOPICS_WAIT_S
 from reporting.store import Store
 
 log = logging.getLogger("rebuild")
+BATCH = 5000
 
 
 async def replay(bootstrap: str, group: str, store: Store) -> int:
-    """Consume the topics from the beginning into `store` until the group has caught up; returns records read.
-    Reading and validating the next batch overlaps the database's insert of the last one (two cores at work)."""
-    consumer = AIOKafkaConsumer(*TOPICS, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
-                                auto_offset_reset="earliest", max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024)
-    await consumer.start()
+    """Read the topics from the beginning into `store` up to their ends, then to their new ends, until nothing
+    more has arrived; returns the records read. The group `group` commits what is written, so its lag shows the
+    progress. Reading and validating the next batch overlaps the database's insert of the last one (two cores)."""
     read = 0
-    writing: Optional[tuple[asyncio.Task, dict[TopicPartition, int]]] = None
-    try:
+    async with TopicReader(bootstrap, group=group, max_poll_records=BATCH, fetch_max_bytes=64 * 1024 * 1024) as reader:
+        start: Optional[Offsets] = None  # each partition's beginning
         while True:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            records = [r for rs in batch.values() for r in rs]
+            ends = await reader.end_offsets(TOPICS, wait_s=TOPICS_WAIT_S)
+            if ends == start:
+                return read
+            read += await _replay_to(reader, store, ends, start)
+            await reader.commit(ends)  # the group has caught up with this position
+            start = ends
+
+
+async def _replay_to(reader: TopicReader, store: Store, until: Offsets, start: Optional[Offsets]) -> int:
+    read = 0
+    writing: Optional[tuple[asyncio.Task, Offsets]] = None
+    try:
+        async for records in reader.read(until, start, max_records=BATCH):
             facts = []
             for record in records:
                 try:
@@ -48,28 +59,22 @@ async def replay(bootstrap: str, group: str, store: Store) -> int:
                 except InvalidEvent:
                     pass  # the live consumer dead-letters it; a rebuild only skips it
             if writing:
-                await _finish(consumer, *writing)  # commit only what is written, in order
-                writing = None
-            if records:
-                offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items() if rs}
-                writing = (asyncio.create_task(store.add(facts)), offsets)
-                read += len(records)
-                continue
-            assigned = consumer.assignment()
-            if assigned:
-                ends = await consumer.end_offsets(list(assigned))
-                behind = [tp for tp in assigned if await consumer.position(tp) < ends[tp]]
-                if not behind:
-                    return read
+                await _finish(reader, *writing)  # commit only what is written, in order
+            offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
+            writing = (asyncio.create_task(store.add(facts)), offsets)
+            read += len(records)
+        if writing:
+            await _finish(reader, *writing)
+            writing = None
     finally:
         if writing:
             writing[0].cancel()
-        await consumer.stop()
+    return read
 
 
-async def _finish(consumer: AIOKafkaConsumer, task: asyncio.Task, offsets: dict[TopicPartition, int]) -> None:
+async def _finish(reader: TopicReader, task: asyncio.Task, offsets: Offsets) -> None:
     await task
-    await consumer.commit(offsets)
+    await reader.commit(offsets)
 
 
 async def rebuild(client: AsyncMongoClient, bootstrap: str, base_group: str, db_name: str) -> int:

@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from buildingblocks.auth import Principal, Role, authenticate, county_access, township_access
+from buildingblocks.auth import Principal, Role, ScopeRules, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN, LocalDate
 from visits import handlers
 from visits.domain import today
@@ -17,6 +17,8 @@ from visits.requests import AssignmentEnd, AssignmentIn, EnterpriseIn, OfficialI
 BASE = "/api/v1/townships/{township}"
 router = APIRouter(prefix=BASE)
 registry_router = APIRouter(prefix="/api/v1/townships", tags=["townships (registry)"])
+# For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path.
+SCOPE_RULES = ScopeRules(township=[BASE])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]

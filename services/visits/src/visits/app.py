@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from buildingblocks import outbox
 from buildingblocks.service import Service
+from contracts.topics import VISITS
 from visits import api, handlers, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
 
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
     service.on_start.append(start)
     service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
-    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router])
+    service.publishes(VISITS)
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router], scope=api.SCOPE_RULES)
     app.state.repository = repository
     return app
