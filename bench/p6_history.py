@@ -115,13 +115,13 @@ class History:
         from issues.calendar import WorkCalendar, builtin_schedules
         from issues.repository import Repository as IssuesRepo
         from visits import handlers as vh
-        from visits.domain import today
+        from buildingblocks.clock import clock
         from visits.repository import Repository as VisitsRepo
         from visits.requests import EnterpriseIn, OfficialIn, VisitIn
         from issues.requests import CloseIn
 
         t0 = time.monotonic()
-        self.today = today()
+        self.today = clock.today()
         self.vrepo = VisitsRepo(self.client[self.visits_db])
         self.irepo = IssuesRepo(self.client[self.issues_db])
         await self.vrepo.ensure_indexes()

@@ -14,7 +14,7 @@ from tests.support.apps import bearer
 from tests.support.events import uscc
 from tests.support.private_stack import PrivateStack
 from tests.support.processes import ServiceProcess
-from visits.domain import today as china_today
+from buildingblocks.clock import clock
 
 T = "/api/v1/townships/dacheng"
 CLERK = bearer("dacheng_clerk")
@@ -66,7 +66,7 @@ def register(proc: ServiceProcess, enterprise_id: str) -> None:
 
 def log_visit(proc: ServiceProcess, enterprise_id: str) -> dict:
     return post(proc, "/visits", {
-        "enterprise_id": enterprise_id, "visited_on": (china_today() - timedelta(days=1)).isoformat(),
+        "enterprise_id": enterprise_id, "visited_on": (clock.today() - timedelta(days=1)).isoformat(),
         "visitor_ids": ["c-li"], "channel": "in_person", "kind": "routine", "services": ["policy", "warmth"],
         "summary": "复工复产", "demands": [{"category": "labour", "description": "缺焊工"}],
     })

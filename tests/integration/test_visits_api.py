@@ -10,12 +10,12 @@ import pytest_asyncio
 
 from tests.support.apps import bearer, replica, running
 from visits.app import create_app
-from visits.domain import today as china_today
+from buildingblocks.clock import clock
 
 T = "/api/v1/townships/dacheng"
 CLERK = bearer("dacheng_clerk")
 E1, E2 = "91330782MA2ABCD13A", "91110000600037341L"
-TODAY = china_today()
+TODAY = clock.today()
 
 
 @pytest_asyncio.fixture

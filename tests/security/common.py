@@ -16,7 +16,7 @@ from starlette.routing import Match
 
 from buildingblocks.auth import FORBIDDEN, UNAUTHORIZED
 from tests.support.apps import DEV_TOKENS
-from visits.domain import today
+from buildingblocks.clock import clock
 
 SERVICES = ("visits", "issues", "reporting")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -37,7 +37,7 @@ UNAUTHORIZED_BODY = {"detail": UNAUTHORIZED.detail}
 FORBIDDEN_BODY = {"detail": FORBIDDEN.detail}
 
 E1 = "91330782MA2ABCD13A"  # a valid USCC (the one tests/integration uses)
-TODAY = today()
+TODAY = clock.today()
 RECENT = (TODAY - timedelta(days=2)).isoformat()
 PERIOD = f"{TODAY.year}-Q{(TODAY.month - 1) // 3 + 1}"
 

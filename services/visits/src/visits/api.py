@@ -7,12 +7,21 @@ from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Uplo
 from fastapi.responses import JSONResponse
 
 from buildingblocks.auth import Principal, Role, ScopeRules, authenticate, county_access, township_access
+from buildingblocks.clock import Clock
 from contracts.types import TOWNSHIP_PATTERN, LocalDate
 from visits import handlers
-from visits.domain import today
 from buildingblocks.errors import NotFound
 from visits.repository import Repository
-from visits.requests import AssignmentEnd, AssignmentIn, EnterpriseIn, OfficialIn, TownshipIn, TownshipSettingsIn, VisitIn
+from visits.requests import (
+    REQUEST_DAY,
+    AssignmentEnd,
+    AssignmentIn,
+    EnterpriseIn,
+    OfficialIn,
+    TownshipIn,
+    TownshipSettingsIn,
+    VisitIn,
+)
 
 BASE = "/api/v1/townships/{township}"
 router = APIRouter(prefix=BASE)
@@ -36,6 +45,18 @@ def repo(request: Request) -> Repository:
 
 
 Repo = Annotated[Repository, Depends(repo)]
+
+
+def clock(request: Request) -> Clock:
+    return request.app.state.clock
+
+
+Now = Annotated[Clock, Depends(clock)]
+
+
+async def judged_on_the_clock(request: Request) -> None:
+    # Async, so that it runs in the request's own context: the body, validated after the dependencies, sees the day.
+    REQUEST_DAY.set(clock(request).today())
 
 
 @registry_router.get("", summary="Every township of the registry (id, Chinese name, county), by id; any token")
@@ -72,13 +93,13 @@ async def list_officials(township: str, _: Viewer, repo: Repo):
 
 
 @router.post("/enterprises", status_code=201, tags=["enterprises"])
-async def register_enterprise(township: str, body: EnterpriseIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
-    return await handlers.register_enterprise(repo, township, body, key)
+async def register_enterprise(township: str, body: EnterpriseIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.register_enterprise(repo, township, body, key, clock=now)
 
 
 @router.get("/enterprises", tags=["enterprises"], summary="The township's enterprises with their last visit")
-async def list_enterprises(township: str, _: Viewer, repo: Repo, on: On = None):
-    return await handlers.enterprises(repo, township, on or today())
+async def list_enterprises(township: str, _: Viewer, repo: Repo, now: Now, on: On = None):
+    return await handlers.enterprises(repo, township, on or now.today())
 
 
 @router.post("/enterprises/import", tags=["enterprises"], summary="Register the enterprises of a CSV or XLSX export")
@@ -86,34 +107,35 @@ async def import_enterprises(
     township: str,
     _: Clerk,
     repo: Repo,
+    now: Now,
     file: Annotated[UploadFile, File(description="the platform's export, .csv or .xlsx")],
     good_rows_only: Annotated[bool, Query(description="import the good rows even if some rows are bad")] = False,
 ):
-    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", await file.read(), good_rows_only)
+    content = await file.read()
+    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", content, good_rows_only, clock=now)
     return JSONResponse(report, status_code=200 if ok else 422)
 
 
 @router.get("/enterprises/{enterprise_id}", tags=["enterprises"])
-async def get_enterprise(township: str, enterprise_id: str, _: Viewer, repo: Repo, on: On = None):
-    doc = await repo.enterprise(township, enterprise_id.upper())
-    if doc is None:
-        raise NotFound("enterprise", [enterprise_id])
-    return handlers.enterprise_view(doc, on or today())
+async def get_enterprise(township: str, enterprise_id: str, _: Viewer, repo: Repo, now: Now, on: On = None):
+    return await handlers.enterprise(repo, township, enterprise_id.upper(), on or now.today())
 
 
 @router.post("/enterprises/{enterprise_id}/assignments", status_code=201, tags=["assignments (包抓)"])
-async def assign(township: str, enterprise_id: str, body: AssignmentIn, _: Clerk, repo: Repo):
-    return await handlers.assign(repo, township, enterprise_id.upper(), body)
+async def assign(township: str, enterprise_id: str, body: AssignmentIn, _: Clerk, repo: Repo, now: Now):
+    return await handlers.assign(repo, township, enterprise_id.upper(), body, clock=now)
 
 
 @router.post("/enterprises/{enterprise_id}/assignments/{official_id}/end", tags=["assignments (包抓)"])
-async def end_assignment(township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, _: Clerk, repo: Repo):
-    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end)
+async def end_assignment(
+    township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, _: Clerk, repo: Repo, now: Now
+):
+    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, clock=now)
 
 
-@router.post("/visits", status_code=201, tags=["visits"])
-async def log_visit(township: str, body: VisitIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
-    return await handlers.log_visit(repo, township, body, key)
+@router.post("/visits", status_code=201, tags=["visits"], dependencies=[Depends(judged_on_the_clock)])
+async def log_visit(township: str, body: VisitIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.log_visit(repo, township, body, key, clock=now)
 
 
 @router.get("/visits", tags=["visits"])
@@ -131,15 +153,15 @@ async def list_visits(
 
 @router.get("/visits/{visit_id}", tags=["visits"])
 async def get_visit(township: str, visit_id: str, _: Viewer, repo: Repo):
-    doc = await repo.visit(township, visit_id)
-    if doc is None:
+    found = await repo.visit_shown(township, visit_id)
+    if found is None:
         raise NotFound("visit", [visit_id])
-    return handlers.view(doc)
+    return found
 
 
 @router.get("/visit-guard", tags=["visits"], summary="Before going: when each enterprise was last visited, and whether a routine visit would be refused")
-async def visit_guard(township: str, _: Viewer, repo: Repo, on: On = None):
-    return await handlers.visit_guard(repo, township, on or today())
+async def visit_guard(township: str, _: Viewer, repo: Repo, now: Now, on: On = None):
+    return await handlers.visit_guard(repo, township, on or now.today())
 
 
 @router.get("/settings", tags=["township"])

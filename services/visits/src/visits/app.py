@@ -4,7 +4,9 @@ import os
 
 from fastapi import FastAPI
 
+from buildingblocks import clock as clocks
 from buildingblocks import outbox
+from buildingblocks.clock import Clock
 from buildingblocks.service import Service
 from contracts.topics import VISITS
 from visits import api, handlers, settings
@@ -13,7 +15,8 @@ from visits.repository import OUTBOX_COLLECTIONS, Repository
 log = logging.getLogger("visits")
 
 
-def create_app() -> FastAPI:
+def create_app(clock: Clock = clocks.clock) -> FastAPI:
+    """The visits service; `clock` is where every "today" and "now" of it comes from (the process's by default)."""
     service = Service.create(settings.load())
     repository = Repository(service.db)
     recover_every_s = float(os.environ.get("RECOVERY_INTERVAL_S", "30"))
@@ -34,7 +37,7 @@ def create_app() -> FastAPI:
         # replica may run it; it finds nothing almost always.
         while True:
             try:
-                if stored := await handlers.recover_reserved(repository):
+                if stored := await handlers.recover_reserved(repository, clock=clock):
                     log.warning("stored %d visits reserved by a process that died before storing them", stored)
             except Exception:  # the next pass tries again
                 log.exception("recovery of reserved visits failed")
@@ -46,4 +49,5 @@ def create_app() -> FastAPI:
     service.publishes(VISITS)
     app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router], scope=api.SCOPE_RULES)
     app.state.repository = repository
+    app.state.clock = clock
     return app

@@ -1,338 +1,116 @@
-"""Use cases of the visits service: thin, over the repository and the pure domain; each write that
-publishes embeds its event in the same document write (outbox)."""
+"""Use cases of the visits service: load the aggregates, call them, save them. The rules are the domain's, the
+documents the repository's; what is left here is the order of things, the retries and the status of each refusal."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
-import logging
 import random
 import uuid
 from dataclasses import replace
-from datetime import date, datetime, timedelta
-from typing import Any, Optional
+from datetime import date, timedelta
+from typing import Any, Iterator, Optional
 
-from pymongo.errors import PyMongoError
-
-from buildingblocks import outbox
-from buildingblocks.outbox import entry as outbox_entry
-from contracts.envelope import CHINA, new_event
-from contracts.events import EnterpriseRegistered, Official, VisitLogged
-from contracts.topics import VISITS as VISITS_TOPIC
-from visits import repository as r
-from visits.domain import Assignment, PastVisit, assigned_on, disturbance_guard, today
+from buildingblocks import clock as clocks
+from buildingblocks.clock import Clock
 from buildingblocks.errors import Conflict, Invalid, NotFound
+from visits import domain
+from visits import repository as r
+from visits.domain import Enterprise, Official, Submission, Visit
 from visits.importing import ImportFileError, RowError, read_enterprises
 from visits.requests import AssignmentIn, EnterpriseIn, OfficialIn, VisitIn
 
-
-log = logging.getLogger("visits")
+RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
+CHANGE_ATTEMPTS = 5  # of an enterprise's assignments
+RECOVER_AFTER_S = 30.0  # a reserved visit still pending after this is stored by whoever sees it
 
 
 def request_hash(body: Any) -> str:
     return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
-GUARD_LOG = r.GUARD_LOG
-_INTERNAL = ("_id", "outbox", outbox.UNSENT, "request_hash", "version", r.GUARD_LOG, r.GUARD_VERSION, r.PENDING, r.LAST_VISIT)
-RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
-RECOVER_AFTER_S = 30.0  # a reserved visit still pending after this is stored by whoever sees it
+def _submission(body: Any, idem: Optional[str]) -> Submission:
+    return Submission(idem, request_hash(body))
 
 
-def view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in _INTERNAL}
-
-
-def source(township: str) -> str:
-    return f"/townships/{township}/visits"
-
-
-async def _created_once(repo: r.Repository, collection: str, doc: dict[str, Any], what: str) -> dict[str, Any]:
-    """Insert; a retry carrying the same Idempotency-Key and body gets the first result back."""
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """The domain's refusals as the service's: 404, 409 or 422."""
     try:
-        await repo.insert(collection, doc)
-        return view(doc)
-    except r.AlreadyExists as exists:
-        first = exists.existing or {}
-        if doc.get("idempotency_key") and first.get("idempotency_key") == doc["idempotency_key"]:
-            if first.get("request_hash") != doc["request_hash"]:
-                raise Conflict("this Idempotency-Key was already used for a different request") from None
-            return view(first)
-        raise Conflict(f"{what} already exists", existing=view(first)) from None
+        yield
+    except domain.UnknownOfficials as exc:
+        raise NotFound("official", exc.ids) from None
+    except domain.NoCurrentAssignment as exc:
+        raise NotFound("current assignment of official", [exc.official_id]) from None
+    except domain.BadValue as exc:
+        raise Invalid(exc.field, exc.message) from None
+    except domain.TooSoon as exc:
+        last = exc.decision.nearest
+        raise Conflict(
+            str(exc),
+            last_visit={"visit_id": last.visit_id, "visited_on": last.visited_on.isoformat(), "by": last.lead},
+            routine_visit_allowed_from=exc.decision.quiet_until.isoformat(),
+        ) from None
+    except (domain.AssignmentOverlaps, domain.KeyReused) as exc:
+        raise Conflict(str(exc)) from None
 
 
-async def _known_officials(repo: r.Repository, township: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-    found = await repo.officials(township, ids)
-    missing = [i for i in ids if i not in found]
-    if missing:
-        raise NotFound("official", missing)
-    return found
+def _first_result(first: Any, submission: Submission) -> Optional[dict]:
+    """The first result, if this request is a retry of the one that made `first`."""
+    with _refusals():
+        return r.shown(first) if first is not None and first.submission and first.submission.retried_by(submission) else None
 
 
-def _official(doc: dict[str, Any]) -> Official:
-    return Official(official_id=doc["official_id"], name=doc["name"], rank=doc["rank"])
+async def _known(repo: r.Repository, township: str, ids: list[str]) -> list[Official]:
+    with _refusals():
+        return domain.known(ids, await repo.officials(township, ids))
+
+
+async def _loaded(repo: r.Repository, township: str, enterprise_id: str) -> Enterprise:
+    enterprise = await repo.enterprise(township, enterprise_id)
+    if enterprise is None:
+        raise NotFound("enterprise", [enterprise_id])
+    return enterprise
+
+
+# --- officials and enterprises -------------------------------------------------------------------------------
 
 
 async def register_official(repo: r.Repository, township: str, body: OfficialIn, idem: Optional[str]) -> dict:
-    doc = {
-        "_id": r.key(township, body.official_id),
-        "township": township,
-        **body.model_dump(mode="json"),
-        "idempotency_key": idem,
-        "request_hash": request_hash(body),
-    }
-    return await _created_once(repo, r.OFFICIALS, doc, f"official {body.official_id}")
+    official = Official(township, body.official_id, body.name, body.rank, body.unit, _submission(body, idem))
+    try:
+        await repo.add_official(official)
+    except r.AlreadyExists as exists:
+        return _already(exists, official.submission, f"official {body.official_id}")
+    return r.shown(official)
 
 
-async def register_enterprise(repo: r.Repository, township: str, body: EnterpriseIn, idem: Optional[str]) -> dict:
-    officials = await _known_officials(repo, township, body.assigned_official_ids)
-    registered_on = body.registered_on or today()
-    payload = EnterpriseRegistered(
-        enterprise_id=body.enterprise_id,
-        name=body.name,
-        category=body.category,
-        registered_on=registered_on,
-        park=body.park,
-        assigned_officials=[_official(officials[i]) for i in body.assigned_official_ids],
+def _already(exists: r.AlreadyExists, submission: Submission, what: str) -> dict:
+    """A retry carrying the same Idempotency-Key and body gets the first result back; anything else is a conflict."""
+    if (first := _first_result(exists.existing, submission)) is not None:
+        return first
+    raise Conflict(f"{what} already exists", existing=r.shown(exists.existing) if exists.existing else {})
+
+
+async def register_enterprise(
+    repo: r.Repository, township: str, body: EnterpriseIn, idem: Optional[str], *, clock: Clock = clocks.clock
+) -> dict:
+    assigned = await _known(repo, township, body.assigned_official_ids)
+    enterprise, happened = Enterprise.register(
+        township=township, enterprise_id=body.enterprise_id, name=body.name, category=body.category,
+        registered_on=body.registered_on, park=body.park, assigned=assigned, today=clock.today(),
+        submission=_submission(body, idem),
     )
-    event = new_event(payload, township=township, source=source(township))
-    doc = {
-        "_id": r.key(township, body.enterprise_id),
-        "township": township,
-        "enterprise_id": body.enterprise_id,
-        "name": body.name,
-        "category": body.category.value,
-        "registered_on": registered_on.isoformat(),
-        "park": body.park,
-        "assignments": [{"official_id": i, "start": registered_on.isoformat(), "end": None} for i in body.assigned_official_ids],
-        GUARD_LOG: [],
-        r.GUARD_VERSION: 0,
-        "version": 1,
-        "idempotency_key": idem,
-        "request_hash": request_hash(body),
-        **outbox.new([outbox_entry(event, VISITS_TOPIC)]),
-    }
-    return await _created_once(repo, r.ENTERPRISES, doc, f"enterprise {body.enterprise_id}")
-
-
-async def past_visits(repo: r.Repository, township: str, enterprise: dict[str, Any]) -> list[dict[str, Any]]:
-    """The guard entries of the enterprise's visits: its log, kept on the enterprise document the guard reads anyway
-    (one lookup by `_id`, however many visits the township has); for one registered before the log, its visits."""
-    if GUARD_LOG in enterprise:
-        return list(enterprise[GUARD_LOG])
-    return [_guard_entry(v) for v in await repo.visits(township, enterprise["enterprise_id"])]
-
-
-def _guard_entry(visit: dict[str, Any]) -> dict[str, Any]:
-    return {"visit_id": visit["visit_id"], "visited_on": visit["visited_on"], "visitors": visit["visitors"][:1]}
-
-
-def _same_request(first: dict[str, Any], body_hash: str) -> dict:
-    if first.get("request_hash") != body_hash:
-        raise Conflict("this Idempotency-Key was already used for a different request")
-    return view(first)
-
-
-def _stale(pending: dict[str, Any], now: datetime) -> bool:
-    return datetime.fromisoformat(pending["logged_at"]) < now - timedelta(seconds=RECOVER_AFTER_S)
-
-
-async def log_visit(repo: r.Repository, township: str, body: VisitIn, idem: Optional[str]) -> dict:
-    """The disturbance guard as a conditional write, right with any number of replicas.
-
-    Decide on the enterprise's visit log, then reserve: one compare-and-set on the enterprise's guard version adds
-    the visit's guard entry to the log and keeps the whole visit document as pending. A concurrent reservation makes
-    it fail: read again and decide again (so of two conflicting routine visits exactly one is accepted; the other
-    gets the 409 naming it). The reservation is the commit: the visit document (with its outbox) is then inserted
-    under its own `_id` by this request, or, if this process dies in between, by a retry with the same
-    Idempotency-Key, by the next visit logged to the enterprise, or by the recovery pass (`recover_reserved`).
-    Inserting twice is a no-op, so a reservation never blocks without its visit being stored.
-    """
-    visit_id = f"v-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/{idem}') if idem else uuid.uuid4()}"
-    body_hash = request_hash(body)
-    if idem and (first := await repo.visit(township, visit_id)):  # a retry gets its first result, never the guard
-        return _same_request(first, body_hash)
-    enterprise = await repo.enterprise(township, body.enterprise_id)
-    if enterprise is None:
-        raise NotFound("enterprise", [body.enterprise_id])
-    officials = await _known_officials(repo, township, body.visitor_ids)
-    quiet = await repo.quiet_days(township)
-    doc: Optional[dict[str, Any]] = None
-    for attempt in range(RESERVE_ATTEMPTS):
-        if attempt:
-            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # spread the next round a little
-            enterprise = await repo.enterprise(township, body.enterprise_id)
-            if enterprise is None:
-                raise NotFound("enterprise", [body.enterprise_id])
-        pending = {p["visit_id"]: p for p in enterprise.get(r.PENDING, [])}
-        if visit_id in pending:  # this key's request reserved it (and died, or runs beside us): finish it
-            mine = pending[visit_id]
-            _same_request(mine, body_hash)
-            await repo.store_reserved(township, body.enterprise_id, mine)
-            return view(mine)
-        if visit_id in {v["visit_id"] for v in enterprise.get(GUARD_LOG, [])}:
-            if first := await repo.visit(township, visit_id):  # reserved and stored by a request beside us
-                return _same_request(first, body_hash)
-        now = datetime.now(CHINA)
-        for p in pending.values():  # reserved by a process that died before storing them
-            if _stale(p, now):
-                await repo.store_reserved(township, body.enterprise_id, p)
-        log_entries = await past_visits(repo, township, enterprise)
-        decision = disturbance_guard(
-            [_past(v) for v in log_entries],
-            body.visited_on,
-            quiet,
-            joint=body.kind.value == "joint",
-            override_reason=body.override_reason,
-        )
-        if decision.refused:
-            last = decision.nearest
-            raise Conflict(
-                decision.reason,
-                last_visit={"visit_id": last.visit_id, "visited_on": last.visited_on.isoformat(), "by": last.lead},
-                routine_visit_allowed_from=decision.quiet_until.isoformat(),
-            )
-        if doc is None:
-            doc = _visit_document(township, visit_id, body, officials, enterprise, idem, body_hash)
-        if await repo.reserve_visit(enterprise, log_entries, _guard_entry(doc), doc):
-            try:
-                await repo.store_reserved(township, body.enterprise_id, doc)
-            except PyMongoError as exc:  # accepted all the same: the reservation is kept until it is stored
-                log.warning("visit %s reserved but not stored yet (a retry or the recovery pass will): %s", visit_id, exc)
-            return view(doc)
-    raise Conflict("the enterprise is being changed by someone else; try again")
-
-
-def _visit_document(township: str, visit_id: str, body: VisitIn, officials: dict[str, dict[str, Any]],
-                    enterprise: dict[str, Any], idem: Optional[str], body_hash: str) -> dict[str, Any]:
-    payload = VisitLogged(
-        visit_id=visit_id,
-        enterprise_id=body.enterprise_id,
-        visited_on=body.visited_on,
-        channel=body.channel,
-        kind=body.kind,
-        visitors=[_official(officials[i]) for i in body.visitor_ids],
-        services=body.services,
-        summary=body.summary,
-        demands=[{**d.model_dump(mode="json"), "demand_id": f"{visit_id}-d{n}"} for n, d in enumerate(body.demands, 1)],
-        override_reason=body.override_reason,
-    )
-    event = new_event(payload, township=township, source=source(township))
-    return {
-        "_id": r.key(township, visit_id),
-        "township": township,
-        **payload.model_dump(mode="json"),
-        "enterprise_name": enterprise["name"],
-        "logged_at": datetime.now(CHINA).isoformat(),
-        "idempotency_key": idem,
-        "request_hash": body_hash,
-        **outbox.new([outbox_entry(event, VISITS_TOPIC)]),
-    }
-
-
-async def recover_reserved(repo: r.Repository, older_than_s: float = RECOVER_AFTER_S) -> int:
-    """Store the visits reserved by a process that died before storing them; returns how many this call stored.
-    Safe on every replica at once: storing is an insert by `_id`."""
-    stored = 0
-    cutoff = datetime.now(CHINA) - timedelta(seconds=older_than_s)
-    for enterprise in await repo.with_pending_visits():
-        for p in enterprise.get(r.PENDING, []):
-            if datetime.fromisoformat(p["logged_at"]) < cutoff:
-                stored += await repo.store_reserved(enterprise["township"], enterprise["enterprise_id"], p)
-    return stored
-
-
-def _assignments(doc: dict[str, Any]) -> list[Assignment]:
-    return [
-        Assignment(a["official_id"], date.fromisoformat(a["start"]), date.fromisoformat(a["end"]) if a["end"] else None)
-        for a in doc.get("assignments", [])
-    ]
-
-
-async def _change_assignments(repo: r.Repository, township: str, enterprise_id: str, change) -> dict:
-    for _ in range(5):  # compare-and-set on the enterprise's version; retry on a concurrent change
-        doc = await repo.enterprise(township, enterprise_id)
-        if doc is None:
-            raise NotFound("enterprise", [enterprise_id])
-        new = change(doc.get("assignments", []))
-        if await repo.replace_assignments(township, enterprise_id, doc["version"], new):
-            return enterprise_view({**doc, "assignments": new}, today())
-    raise Conflict("the enterprise is being changed by someone else; try again")
-
-
-async def assign(repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn) -> dict:
-    await _known_officials(repo, township, [body.official_id])
-    start = body.start or today()
-    new = Assignment(body.official_id, start, body.end)
-
-    def change(current: list[dict]) -> list[dict]:
-        for a in _assignments({"assignments": current}):
-            overlaps = a.official_id == new.official_id and (a.end is None or a.end >= new.start) and (
-                new.end is None or new.end >= a.start
-            )
-            if overlaps:
-                raise Conflict(f"{new.official_id} is already assigned to this enterprise from {a.start.isoformat()}")
-        item = {"official_id": new.official_id, "start": start.isoformat(), "end": new.end.isoformat() if new.end else None}
-        return [*current, item]
-
-    return await _change_assignments(repo, township, enterprise_id, change)
-
-
-async def end_assignment(repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date) -> dict:
-    def change(current: list[dict]) -> list[dict]:
-        open_ones = [a for a in current if a["official_id"] == official_id and a["end"] is None]
-        if not open_ones:
-            raise NotFound("current assignment of official", [official_id])
-        if end.isoformat() < open_ones[0]["start"]:
-            raise Invalid("end", f"the assignment started on {open_ones[0]['start']}")
-        return [{**a, "end": end.isoformat()} if a is open_ones[0] else a for a in current]
-
-    return await _change_assignments(repo, township, enterprise_id, change)
-
-
-def enterprise_view(doc: dict[str, Any], on: date) -> dict:
-    """The enterprise with the officials assigned (包抓) on `on`; the full history stays in `assignments`."""
-    return {**view(doc), "assigned_official_ids": assigned_on(_assignments(doc), on)}
-
-
-def _past(v: dict[str, Any]) -> PastVisit:
-    return PastVisit(v["visit_id"], date.fromisoformat(v["visited_on"]), v["visitors"][0]["name"])
-
-
-async def enterprises(repo: r.Repository, township: str, on: date) -> list[dict]:
-    """The registry with each enterprise's latest visit, kept on its document: no visit is read."""
-    out = []
-    for e in await repo.enterprises(township):
-        last = _past(e[r.LAST_VISIT]) if e.get(r.LAST_VISIT) else None
-        out.append({
-            **enterprise_view(e, on),
-            "last_visited_on": last.visited_on.isoformat() if last else None,
-            "last_visited_by": last.lead if last else None,
-        })
-    return out
-
-
-async def visit_guard(repo: r.Repository, township: str, on: date) -> list[dict]:
-    """For each enterprise: when it was last visited, by whom, and whether a routine visit on `on` is refused."""
-    quiet = await repo.quiet_days(township)
-    out = []
-    for e in await repo.enterprises(township, with_log=True):
-        past = [_past(v) for v in await past_visits(repo, township, e)]
-        decision = disturbance_guard(past, on, quiet)
-        last = max(past, key=lambda p: p.visited_on) if past else None
-        out.append({
-            "enterprise_id": e["enterprise_id"],
-            "name": e["name"],
-            "last_visited_on": last.visited_on.isoformat() if last else None,
-            "last_visited_by": last.lead if last else None,
-            "routine_visit_refused": decision.refused,
-            "routine_visit_allowed_from": decision.quiet_until.isoformat() if decision.refused else on.isoformat(),
-        })
-    return out
+    try:
+        await repo.add_enterprise(enterprise, happened, at=clock.now())
+    except r.AlreadyExists as exists:
+        return _already(exists, enterprise.submission, f"enterprise {body.enterprise_id}")
+    return r.shown(enterprise)
 
 
 async def import_enterprises(
-    repo: r.Repository, township: str, filename: str, content: bytes, good_rows_only: bool
+    repo: r.Repository, township: str, filename: str, content: bytes, good_rows_only: bool, *, clock: Clock = clocks.clock
 ) -> tuple[bool, dict]:
     """Register the enterprises of a platform export. With any bad row nothing is imported, unless
     `good_rows_only`; enterprises already registered are left as they are, so a re-import changes nothing."""
@@ -371,8 +149,127 @@ async def import_enterprises(
             assigned_official_ids=list(row.assigned_official_ids),
         )
         try:
-            await register_enterprise(repo, township, body, None)
+            await register_enterprise(repo, township, body, None, clock=clock)
             report["imported"].append(row.enterprise_id)
         except Conflict:
             report["already_registered"].append(row.enterprise_id)
     return True, report
+
+
+def enterprise_view(enterprise: Enterprise, on: date) -> dict:
+    """The enterprise with the officials assigned (包抓) on `on`; the full history stays in `assignments`."""
+    return {**r.shown(enterprise), "assigned_official_ids": enterprise.assigned_on(on)}
+
+
+async def enterprise(repo: r.Repository, township: str, enterprise_id: str, on: date) -> dict:
+    return enterprise_view(await _loaded(repo, township, enterprise_id), on)
+
+
+# --- 包抓 assignments ----------------------------------------------------------------------------------------
+
+
+async def _change_assignments(repo: r.Repository, township: str, enterprise_id: str, change, clock: Clock) -> dict:
+    for _ in range(CHANGE_ATTEMPTS):  # a concurrent change of the enterprise: read it again and change that
+        enterprise = await _loaded(repo, township, enterprise_id)
+        with _refusals():
+            change(enterprise)
+        if await repo.save_assignments(enterprise):
+            return enterprise_view(enterprise, clock.today())
+    raise Conflict("the enterprise is being changed by someone else; try again")
+
+
+async def assign(
+    repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn, *, clock: Clock = clocks.clock
+) -> dict:
+    [official] = await _known(repo, township, [body.official_id])
+    return await _change_assignments(
+        repo, township, enterprise_id, lambda e: e.assign(official, body.start, body.end, clock.today()), clock
+    )
+
+
+async def end_assignment(
+    repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date, *, clock: Clock = clocks.clock
+) -> dict:
+    return await _change_assignments(repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end), clock)
+
+
+# --- visits --------------------------------------------------------------------------------------------------
+
+
+def visit_id_for(township: str, idem: Optional[str]) -> str:
+    """A retry with the same Idempotency-Key names the same visit; without a key every request is a new one."""
+    return f"v-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/{idem}') if idem else uuid.uuid4()}"
+
+
+async def log_visit(
+    repo: r.Repository, township: str, body: VisitIn, idem: Optional[str], *, clock: Clock = clocks.clock
+) -> dict:
+    """The disturbance guard as a conditional write, right with any number of replicas: the enterprise decides on
+    its log, the repository saves the visit only if no other visit was logged to it since it was read; if one was,
+    read again and decide again (so of two conflicting routine visits exactly one is accepted; the other gets the
+    409 naming it). A retry with the same key gets the first visit, never the guard's answer to itself."""
+    visit_id = visit_id_for(township, idem)
+    submission = _submission(body, idem)
+    if idem and (first := _first_result(await repo.visit(township, visit_id), submission)) is not None:
+        return first
+    enterprise = await _loaded(repo, township, body.enterprise_id)
+    visitors = await _known(repo, township, body.visitor_ids)
+    with _refusals():
+        visit = Visit.log(
+            visit_id=visit_id, enterprise=enterprise, visited_on=body.visited_on, channel=body.channel, kind=body.kind,
+            visitors=visitors, services=body.services, summary=body.summary, demands=body.demands,
+            override_reason=body.override_reason, today=clock.today(), logged_at=clock.now(), submission=submission,
+        )
+    quiet = await repo.quiet_days(township)
+    for attempt in range(RESERVE_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # spread the next round a little
+            enterprise = await _loaded(repo, township, body.enterprise_id)
+        if enterprise.has_logged(visit_id):  # this key's request logged it (it died, or runs beside us)
+            if (first := _first_result(await repo.finish_logged(enterprise, visit_id), submission)) is not None:
+                return first
+        await repo.finish_interrupted(clock.now() - timedelta(seconds=RECOVER_AFTER_S), enterprise)
+        with _refusals():
+            happened = enterprise.log(visit, quiet)
+        if await repo.add_visit(enterprise, visit, happened):
+            return r.shown(visit)
+    raise Conflict("the enterprise is being changed by someone else; try again")
+
+
+async def recover_reserved(repo: r.Repository, older_than_s: float = RECOVER_AFTER_S, *, clock: Clock = clocks.clock) -> int:
+    """Store the visits reserved by a process that died before storing them; returns how many this call stored."""
+    return await repo.finish_interrupted(clock.now() - timedelta(seconds=older_than_s))
+
+
+# --- reads ---------------------------------------------------------------------------------------------------
+
+
+async def enterprises(repo: r.Repository, township: str, on: date) -> list[dict]:
+    """The registry with each enterprise's latest visit, kept on its document: no visit is read."""
+    return [
+        {
+            **e.shown,
+            "assigned_official_ids": domain.assigned_on(e.assignments, on),
+            "last_visited_on": e.last_visit.visited_on.isoformat() if e.last_visit else None,
+            "last_visited_by": e.last_visit.lead if e.last_visit else None,
+        }
+        for e in await repo.listed(township)
+    ]
+
+
+async def visit_guard(repo: r.Repository, township: str, on: date) -> list[dict]:
+    """For each enterprise: when it was last visited, by whom, and whether a routine visit on `on` is refused."""
+    quiet = await repo.quiet_days(township)
+    out = []
+    for e in await repo.with_logs(township):
+        decision = e.routine_visit(on, quiet)
+        last = e.last_visit()
+        out.append({
+            "enterprise_id": e.enterprise_id,
+            "name": e.name,
+            "last_visited_on": last.visited_on.isoformat() if last else None,
+            "last_visited_by": last.lead if last else None,
+            "routine_visit_refused": decision.refused,
+            "routine_visit_allowed_from": decision.quiet_until.isoformat() if decision.refused else on.isoformat(),
+        })
+    return out

@@ -1,44 +1,196 @@
-"""Mongo adapter of the visits service. One document per official, enterprise and visit; each write that
-publishes carries its events in the same document (the outbox). Every change of an existing document is one
-update_one by `_id`, compare-and-set where a decision was read first: correct with any number of replicas on
-MongoDB 8 and on mongo-java-server, both atomic per document."""
+"""Mongo adapter of the visits service: the mapper between the domain's officials, enterprises and visits and their
+documents, and the only code that knows those documents (`_id`, the outbox fields, the guard's fields).
+
+One document per official, enterprise and visit; each write that publishes carries its events in the same document
+(the outbox). Every change of an existing document is one update_one by `_id`, compare-and-set against the document
+the aggregate was loaded from: correct with any number of replicas on MongoDB 8 and on mongo-java-server, both
+atomic per document. The list endpoints' reads are plain queries (no aggregate is built for them)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Optional, Sequence, Union
+from weakref import WeakKeyDictionary
 
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from buildingblocks import outbox
-from visits.domain import DEFAULT_QUIET_DAYS, SEED_COUNTY, SEED_TOWNSHIPS
+from contracts import events
+from contracts.enums import Channel, EnterpriseCategory, Rank, Service, VisitKind
+from contracts.envelope import new_event
+from contracts.topics import VISITS as VISITS_TOPIC
+from visits.domain import (
+    DEFAULT_QUIET_DAYS,
+    SEED_COUNTY,
+    SEED_TOWNSHIPS,
+    Assignment,
+    Enterprise,
+    Official,
+    PastVisit,
+    Submission,
+    Visit,
+)
+
+log = logging.getLogger("visits")
 
 OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits", "township_settings"
 TOWNSHIPS = "townships"  # the registry: {_id: township id, township, name, county}
 OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS]
 HIDDEN = {"_id": 0, "outbox": 0, outbox.UNSENT: 0, "request_hash": 0, "pending_visits": 0}
 # The disturbance guard's state on the enterprise document: the compact log of its visits, the version every
-# reservation compares and sets, and the visits reserved but not yet confirmed stored (see handlers.log_visit).
+# reservation compares and sets, and the visits reserved but not yet confirmed stored (see `add_visit`).
 GUARD_LOG, GUARD_VERSION, PENDING = "visit_log", "guard_version", "pending_visits"
 LAST_VISIT = "last_visit"  # the guard entry of the latest visit (by visited_on), set by every reservation
+_INTERNAL = ("_id", outbox.FIELD, outbox.UNSENT, "request_hash", "version", GUARD_LOG, GUARD_VERSION, PENDING, LAST_VISIT)
 
 
 def key(township: str, *parts: str) -> str:
     return ":".join((township, *parts))
 
 
-def _registry_entry(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"township": doc["_id"], "name": doc.get("name"), "county": doc.get("county")}
+def source(township: str) -> str:
+    """The CloudEvents source of what a township's visits service publishes."""
+    return f"/townships/{township}/visits"
+
+
+def public(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored document as the API shows it."""
+    return {k: v for k, v in doc.items() if k not in _INTERNAL}
 
 
 class AlreadyExists(Exception):
-    def __init__(self, existing: Optional[dict[str, Any]]):
-        self.existing = existing
+    def __init__(self, existing: Any):
+        self.existing = existing  # what is stored under that id (None if it vanished meanwhile)
+
+
+# --- documents ↔ aggregates ----------------------------------------------------------------------------------
+
+
+def _request(s: Optional[Submission]) -> dict[str, Any]:
+    return {"idempotency_key": s.key if s else None, "request_hash": s.digest if s else None}
+
+
+def _submission(doc: dict[str, Any]) -> Submission:
+    return Submission(doc.get("idempotency_key"), doc.get("request_hash") or "")
+
+
+def _official_fields(o: Official) -> dict[str, Any]:
+    return {"township": o.township, "official_id": o.official_id, "name": o.name, "rank": o.rank.value, "unit": o.unit}
+
+
+def _official(doc: dict[str, Any]) -> Official:
+    return Official(doc["township"], doc["official_id"], doc["name"], Rank(doc["rank"]), doc.get("unit"), _submission(doc))
+
+
+def _iso(day: Optional[date]) -> Optional[str]:
+    return day.isoformat() if day else None
+
+
+def _assignment(a: dict[str, Any]) -> Assignment:
+    return Assignment(a["official_id"], date.fromisoformat(a["start"]), date.fromisoformat(a["end"]) if a["end"] else None)
+
+
+def _enterprise_fields(e: Enterprise) -> dict[str, Any]:
+    return {
+        "township": e.township,
+        "enterprise_id": e.enterprise_id,
+        "name": e.name,
+        "category": e.category.value,
+        "registered_on": e.registered_on.isoformat(),
+        "park": e.park,
+        "assignments": [{"official_id": a.official_id, "start": a.start.isoformat(), "end": _iso(a.end)} for a in e.assignments],
+    }
+
+
+def _past(entry: dict[str, Any]) -> PastVisit:
+    return PastVisit(entry["visit_id"], date.fromisoformat(entry["visited_on"]), entry["visitors"][0]["name"])
+
+
+def _guard_entry(visit: dict[str, Any]) -> dict[str, Any]:
+    """A visit as the enterprise's log keeps it: id, day and lead visitor."""
+    return {"visit_id": visit["visit_id"], "visited_on": visit["visited_on"], "visitors": visit["visitors"][:1]}
+
+
+def _enterprise(doc: dict[str, Any], log_entries: list[dict[str, Any]]) -> Enterprise:
+    return Enterprise(
+        township=doc["township"],
+        enterprise_id=doc["enterprise_id"],
+        name=doc["name"],
+        category=EnterpriseCategory(doc["category"]),
+        registered_on=date.fromisoformat(doc["registered_on"]),
+        park=doc.get("park"),
+        assignments=[_assignment(a) for a in doc.get("assignments", [])],
+        visit_log=[_past(v) for v in log_entries],
+        submission=_submission(doc),
+    )
+
+
+def _visit_fields(v: Visit) -> dict[str, Any]:
+    return {
+        "township": v.township,
+        **v.logged().model_dump(mode="json"),
+        "enterprise_name": v.enterprise_name,
+        "logged_at": v.logged_at.isoformat(),
+    }
+
+
+def _visit(doc: dict[str, Any]) -> Visit:
+    return Visit(
+        township=doc["township"],
+        visit_id=doc["visit_id"],
+        enterprise_id=doc["enterprise_id"],
+        enterprise_name=doc["enterprise_name"],
+        visited_on=date.fromisoformat(doc["visited_on"]),
+        channel=Channel(doc["channel"]),
+        kind=VisitKind(doc["kind"]),
+        visitors=tuple(events.Official.model_validate(o) for o in doc["visitors"]),
+        services=tuple(Service(s) for s in doc.get("services", [])),
+        summary=doc.get("summary", ""),
+        demands=tuple(events.Demand.model_validate(d) for d in doc.get("demands", [])),
+        override_reason=doc.get("override_reason"),
+        logged_at=datetime.fromisoformat(doc["logged_at"]),
+        submission=_submission(doc),
+    )
+
+
+def _outbox(township: str, happened: Sequence[events.Payload], at: datetime) -> dict[str, Any]:
+    published = [new_event(p, township=township, source=source(township), time=at) for p in happened]
+    return outbox.new([outbox.entry(e, VISITS_TOPIC) for e in published])
+
+
+def shown(aggregate: Union[Official, Enterprise, Visit]) -> dict[str, Any]:
+    """An aggregate as the API shows it: its stored document without the internal fields."""
+    if isinstance(aggregate, Official):
+        fields = _official_fields(aggregate)
+    elif isinstance(aggregate, Enterprise):
+        fields = _enterprise_fields(aggregate)
+    else:
+        fields = _visit_fields(aggregate)
+    return {**fields, "idempotency_key": aggregate.submission.key if aggregate.submission else None}
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An enterprise as the registry lists it: what is shown, its assignments and its latest visit."""
+
+    shown: dict[str, Any]
+    assignments: list[Assignment]
+    last_visit: Optional[PastVisit]
+
+
+@dataclass
+class _Loaded:
+    doc: dict[str, Any]  # as read: its versions are what the next compare-and-set compares
+    log: list[dict[str, Any]] = field(default_factory=list)  # the guard entries the aggregate's log was read from
 
 
 class Repository:
     def __init__(self, db: AsyncDatabase):
         self.db = db
+        self._loaded: WeakKeyDictionary[Enterprise, _Loaded] = WeakKeyDictionary()
 
     async def ensure_indexes(self) -> None:
         """What MongoDB 8 needs to serve every query below from an index (README: "The store")."""
@@ -48,54 +200,129 @@ class Repository:
         await self.db[ENTERPRISES].create_index([(f"{PENDING}.visit_id", 1)])
         await self.db[OFFICIALS].create_index([("township", 1), ("official_id", 1)])
 
-    async def insert(self, collection: str, doc: dict[str, Any]) -> None:
+    async def _insert(self, collection: str, doc: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """Insert by `_id`; on a duplicate, return the document already there instead (None if it vanished)."""
         try:
             await self.db[collection].insert_one(doc)
         except DuplicateKeyError:
-            raise AlreadyExists(await self.db[collection].find_one({"_id": doc["_id"]})) from None
-        outbox.written(collection, doc["_id"], doc.get("outbox", []))
+            return await self.db[collection].find_one({"_id": doc["_id"]}) or {}
+        outbox.written(collection, doc["_id"], doc.get(outbox.FIELD, []))
+        return None
 
-    async def officials(self, township: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    # --- officials ---------------------------------------------------------------------------------------------
+
+    async def add_official(self, official: Official) -> None:
+        doc = {"_id": key(official.township, official.official_id), **_official_fields(official), **_request(official.submission)}
+        if (existing := await self._insert(OFFICIALS, doc)) is not None:
+            raise AlreadyExists(_official(existing) if existing else None)
+
+    async def officials(self, township: str, ids: list[str]) -> dict[str, Official]:
         found = self.db[OFFICIALS].find({"_id": {"$in": [key(township, i) for i in ids]}}, {"_id": 0})
-        return {d["official_id"]: d async for d in found}
+        return {d["official_id"]: _official(d) async for d in found}
 
     async def list_officials(self, township: str) -> list[dict[str, Any]]:
         return await self.db[OFFICIALS].find({"township": township}, {"_id": 0}).sort("official_id").to_list()
 
-    async def enterprise(self, township: str, enterprise_id: str) -> Optional[dict[str, Any]]:
-        return await self.db[ENTERPRISES].find_one({"_id": key(township, enterprise_id)})
+    # --- enterprises -------------------------------------------------------------------------------------------
 
-    async def enterprises(self, township: str, with_log: bool = False) -> list[dict[str, Any]]:
-        """A township's enterprises; their visit logs (which grow with every visit) only when asked for."""
-        hidden = HIDDEN if with_log else {**HIDDEN, GUARD_LOG: 0}
-        return await self.db[ENTERPRISES].find({"township": township}, hidden).sort("enterprise_id").to_list()
+    async def add_enterprise(self, enterprise: Enterprise, happened: Sequence[events.Payload], at: datetime) -> None:
+        """Insert a newly registered enterprise with the events of its registration; AlreadyExists if registered."""
+        doc = {
+            "_id": key(enterprise.township, enterprise.enterprise_id),
+            **_enterprise_fields(enterprise),
+            GUARD_LOG: [],  # a new enterprise has no visit yet
+            GUARD_VERSION: 0,
+            "version": 1,
+            **_request(enterprise.submission),
+            **_outbox(enterprise.township, happened, at),
+        }
+        if (existing := await self._insert(ENTERPRISES, doc)) is not None:
+            raise AlreadyExists(await self.enterprise(enterprise.township, enterprise.enterprise_id) if existing else None)
+        self._loaded[enterprise] = _Loaded(doc)
 
-    async def replace_assignments(self, township: str, enterprise_id: str, version: int, assignments: list) -> bool:
-        """Compare-and-set on the enterprise's version: a concurrent change makes this return False."""
+    async def enterprise(self, township: str, enterprise_id: str) -> Optional[Enterprise]:
+        doc = await self.db[ENTERPRISES].find_one({"_id": key(township, enterprise_id)})
+        if doc is None:
+            return None
+        entries = await self._log_of(doc)
+        enterprise = _enterprise(doc, entries)
+        self._loaded[enterprise] = _Loaded(doc, entries)
+        return enterprise
+
+    async def _log_of(self, doc: dict[str, Any]) -> list[dict[str, Any]]:
+        """The enterprise's visit log, kept on its document (one lookup by `_id`, however many visits the township
+        has); for one registered before the log, its visits."""
+        if GUARD_LOG in doc:
+            return list(doc[GUARD_LOG])
+        return [_guard_entry(v) for v in await self.visits(doc["township"], doc["enterprise_id"])]
+
+    def _read(self, enterprise: Enterprise) -> _Loaded:
+        try:
+            return self._loaded[enterprise]
+        except KeyError:
+            raise ValueError(f"enterprise {enterprise.enterprise_id} was not loaded by this repository") from None
+
+    async def save_assignments(self, enterprise: Enterprise) -> bool:
+        """Compare-and-set on the version read with the enterprise: a concurrent change makes this return False."""
+        loaded = self._read(enterprise)
+        assignments = _enterprise_fields(enterprise)["assignments"]
+        version = loaded.doc.get("version")
         result = await self.db[ENTERPRISES].update_one(
-            {"_id": key(township, enterprise_id), "version": version},
+            {"_id": loaded.doc["_id"], "version": version},
             {"$set": {"assignments": assignments}, "$inc": {"version": 1}},
         )
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        loaded.doc = {**loaded.doc, "assignments": assignments, "version": (version or 0) + 1}
+        return True
 
-    async def reserve_visit(self, enterprise: dict[str, Any], log: list[dict[str, Any]], entry: dict[str, Any],
-                            visit: dict[str, Any]) -> bool:
-        """Compare-and-set on the guard version read with `enterprise`: the visit's guard entry joins the log and the
-        whole visit is kept as pending, in one write. False if another reservation came first (decide again).
-        `log` is what the decision read: the enterprise's log, or for one registered before the log, its visits."""
+    # --- the visit log: reserve, then store ------------------------------------------------------------------
+
+    async def add_visit(self, enterprise: Enterprise, visit: Visit, happened: Sequence[events.Payload]) -> bool:
+        """Save a visit the enterprise took into its log, with the events of it. False if another visit was logged to
+        the enterprise since it was loaded (load again and decide again).
+
+        The reservation is the commit: one compare-and-set on the guard version adds the visit's guard entry to the
+        log and keeps the whole visit document as pending. The visit document (with its outbox) is then inserted
+        under its own `_id` by this call, or, if this process dies in between, by a retry with the same key
+        (`finish_logged`), by the next visit logged to the enterprise or the recovery pass (`finish_interrupted`).
+        Inserting twice is a no-op, so a reservation never blocks without its visit being stored."""
+        loaded = self._read(enterprise)
+        doc = {
+            "_id": key(visit.township, visit.visit_id),
+            **_visit_fields(visit),
+            **_request(visit.submission),
+            **_outbox(visit.township, happened, visit.logged_at),
+        }
+        if not await self._reserve(loaded, _guard_entry(doc), doc):
+            return False
+        try:
+            await self.store_reserved(visit.township, visit.enterprise_id, doc)
+        except PyMongoError as exc:  # accepted all the same: the reservation is kept until it is stored
+            log.warning("visit %s reserved but not stored yet (a retry or the recovery pass will): %s", visit.visit_id, exc)
+        return True
+
+    async def _reserve(self, loaded: _Loaded, entry: dict[str, Any], visit: dict[str, Any]) -> bool:
+        enterprise = loaded.doc
         # The latest visit rides along, so the registry lists it without reading any visit (flat in history).
         latest = max(filter(None, [enterprise.get(LAST_VISIT), entry]), key=lambda v: (v["visited_on"], v["visit_id"]))
         update: dict[str, Any] = {"$push": {PENDING: visit}, "$inc": {GUARD_VERSION: 1}, "$set": {LAST_VISIT: latest}}
         if GUARD_LOG in enterprise:
             update["$push"][GUARD_LOG] = entry
-        else:
-            latest = max([*log, entry], key=lambda v: (v["visited_on"], v["visit_id"]))
-            update["$set"] = {GUARD_LOG: [*log, entry], LAST_VISIT: latest}
+        else:  # registered before the log: the log read from its visits is written whole
+            latest = max([*loaded.log, entry], key=lambda v: (v["visited_on"], v["visit_id"]))
+            update["$set"] = {GUARD_LOG: [*loaded.log, entry], LAST_VISIT: latest}
+        version = enterprise.get(GUARD_VERSION)
         result = await self.db[ENTERPRISES].update_one(
-            {"_id": enterprise["_id"], GUARD_VERSION: enterprise.get(GUARD_VERSION)},  # None matches a missing field
+            {"_id": enterprise["_id"], GUARD_VERSION: version},  # None matches a missing field
             update,
         )
-        return result.modified_count == 1
+        if result.modified_count != 1:
+            return False
+        loaded.doc = {**enterprise, GUARD_VERSION: (version or 0) + 1, GUARD_LOG: [*loaded.log, entry], LAST_VISIT: latest,
+                      PENDING: [*enterprise.get(PENDING, []), visit]}
+        loaded.log = loaded.doc[GUARD_LOG]
+        return True
 
     async def store_reserved(self, township: str, enterprise_id: str, visit: dict[str, Any]) -> bool:
         """Insert a reserved visit (whoever gets there first: the request, its retry, the recovery pass), then drop
@@ -106,16 +333,56 @@ class Repository:
         except DuplicateKeyError:
             inserted = False
         if inserted:
-            outbox.written(VISITS, visit["_id"], visit.get("outbox", []))
+            outbox.written(VISITS, visit["_id"], visit.get(outbox.FIELD, []))
         await self.db[ENTERPRISES].update_one(
             {"_id": key(township, enterprise_id)}, {"$pull": {PENDING: {"visit_id": visit["visit_id"]}}}
         )
         return inserted
 
-    async def with_pending_visits(self) -> list[dict[str, Any]]:
+    async def finish_logged(self, enterprise: Enterprise, visit_id: str) -> Optional[Visit]:
+        """The visit `visit_id` of the enterprise's log: stored, or reserved (and stored now, as its own request
+        died or runs beside us). None if it is neither."""
+        pending = {p["visit_id"]: p for p in self._read(enterprise).doc.get(PENDING, [])}
+        if visit_id in pending:
+            await self.store_reserved(enterprise.township, enterprise.enterprise_id, pending[visit_id])
+            return _visit(pending[visit_id])
+        return await self.visit(enterprise.township, visit_id)
+
+    async def finish_interrupted(self, before: datetime, enterprise: Optional[Enterprise] = None) -> int:
+        """Store the visits reserved before `before` by a process that died before storing them: the enterprise's
+        as it was loaded, or without one every enterprise's. Returns how many this call stored. Safe on every replica
+        at once: storing is an insert by `_id`."""
+        docs = [self._read(enterprise).doc] if enterprise is not None else await self._with_pending_visits()
+        stored = 0
+        for doc in docs:
+            for p in doc.get(PENDING, []):
+                if datetime.fromisoformat(p["logged_at"]) < before:
+                    stored += await self.store_reserved(doc["township"], doc["enterprise_id"], p)
+        return stored
+
+    async def _with_pending_visits(self) -> list[dict[str, Any]]:
         """Enterprises holding reserved visits not confirmed stored (a process died in between): rare, so few."""
         found = self.db[ENTERPRISES].find({f"{PENDING}.visit_id": {"$gt": ""}}, {"township": 1, "enterprise_id": 1, PENDING: 1})
         return await found.to_list()
+
+    async def visit(self, township: str, visit_id: str) -> Optional[Visit]:
+        doc = await self.db[VISITS].find_one({"_id": key(township, visit_id)})
+        return _visit(doc) if doc else None
+
+    # --- reads for the list endpoints ------------------------------------------------------------------------
+
+    async def listed(self, township: str) -> list[Listed]:
+        """A township's enterprises with their latest visit, kept on each document: no visit and no log is read."""
+        docs = await self.db[ENTERPRISES].find({"township": township}, {**HIDDEN, GUARD_LOG: 0}).sort("enterprise_id").to_list()
+        return [
+            Listed(public(d), [_assignment(a) for a in d.get("assignments", [])], _past(d[LAST_VISIT]) if d.get(LAST_VISIT) else None)
+            for d in docs
+        ]
+
+    async def with_logs(self, township: str) -> list[Enterprise]:
+        """A township's enterprises with their visit logs (which grow with every visit), for reading only."""
+        docs = await self.db[ENTERPRISES].find({"township": township}, HIDDEN).sort("enterprise_id").to_list()
+        return [_enterprise(d, await self._log_of(d)) for d in docs]
 
     async def visits(
         self, township: str, enterprise_id: Optional[str] = None, start: Optional[str] = None, end: Optional[str] = None
@@ -127,8 +394,10 @@ class Repository:
             query["visited_on"] = {k: v for k, v in (("$gte", start), ("$lte", end)) if v}
         return await self.db[VISITS].find(query, HIDDEN).sort([("visited_on", DESCENDING), ("visit_id", 1)]).to_list()
 
-    async def visit(self, township: str, visit_id: str) -> Optional[dict[str, Any]]:
-        return await self.db[VISITS].find_one({"_id": key(township, visit_id)})
+    async def visit_shown(self, township: str, visit_id: str) -> Optional[dict[str, Any]]:
+        return await self.db[VISITS].find_one({"_id": key(township, visit_id)}, HIDDEN)
+
+    # --- township settings and the registry ------------------------------------------------------------------
 
     async def quiet_days(self, township: str) -> int:
         doc = await self.db[SETTINGS].find_one({"_id": township})
@@ -161,3 +430,7 @@ class Repository:
         except DuplicateKeyError:  # a concurrent upsert inserted it first: now it exists, so this one updates
             await self.db[TOWNSHIPS].update_one({"_id": township}, {"$set": doc})
         return doc
+
+
+def _registry_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"township": doc["_id"], "name": doc.get("name"), "county": doc.get("county")}

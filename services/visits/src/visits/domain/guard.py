@@ -1,35 +1,11 @@
-"""The visits domain, pure: who is assigned (包抓) when, and whether a visit would disturb an enterprise again too soon."""
+"""The disturbance guard: whether a visit would disturb an enterprise again too soon."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Iterable, Optional
 
-from contracts.envelope import CHINA
-
 DEFAULT_QUIET_DAYS = 14
-# The township registry as a fresh service finds it (seeded at start where absent; a county admin edits it).
-SEED_COUNTY = "示范县"
-SEED_TOWNSHIPS = {"dacheng": "大程镇", "xiyang": "西阳镇"}
-
-
-def today() -> date:
-    """Dates in this system are China Standard Time dates."""
-    return datetime.now(CHINA).date()
-
-
-@dataclass(frozen=True)
-class Assignment:
-    official_id: str
-    start: date
-    end: Optional[date] = None  # inclusive; None while the official is still assigned
-
-    def active_on(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
-
-
-def assigned_on(assignments: Iterable[Assignment], day: date) -> list[str]:
-    return [a.official_id for a in assignments if a.active_on(day)]
 
 
 @dataclass(frozen=True)

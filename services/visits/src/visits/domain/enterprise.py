@@ -1,0 +1,109 @@
+"""An enterprise of the township's registry: its 包抓 officials over time and the log of its visits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Optional, Sequence
+
+from contracts import events
+from contracts.enums import EnterpriseCategory
+from visits.domain.assignments import Assignment, assigned_on
+from visits.domain.guard import GuardDecision, PastVisit, disturbance_guard
+from visits.domain.officials import Official
+from visits.domain.refusals import AssignmentOverlaps, BadValue, NoCurrentAssignment, TooSoon
+from visits.domain.submission import Submission
+from visits.domain.visit import Visit
+
+
+@dataclass(eq=False)  # an entity: one enterprise is itself, whatever its fields say
+class Enterprise:
+    township: str
+    enterprise_id: str
+    name: str
+    category: EnterpriseCategory
+    registered_on: date
+    park: Optional[str] = None
+    assignments: list[Assignment] = field(default_factory=list)  # the whole history, in the order made
+    visit_log: list[PastVisit] = field(default_factory=list)  # every visit the guard has accepted
+    submission: Optional[Submission] = None
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        township: str,
+        enterprise_id: str,
+        name: str,
+        category: EnterpriseCategory,
+        registered_on: Optional[date],
+        park: Optional[str],
+        assigned: Sequence[Official],
+        today: date,
+        submission: Optional[Submission] = None,
+    ) -> tuple["Enterprise", list[events.Payload]]:
+        """A newly registered enterprise (on `today` unless a date is given), its officials assigned from that day."""
+        on = registered_on or today
+        enterprise = cls(
+            township=township, enterprise_id=enterprise_id, name=name, category=category, registered_on=on,
+            park=park, assignments=[Assignment(o.official_id, on) for o in assigned], submission=submission,
+        )
+        registered = events.EnterpriseRegistered(
+            enterprise_id=enterprise_id, name=name, category=category, registered_on=on, park=park,
+            assigned_officials=[o.as_named() for o in assigned],
+        )
+        return enterprise, [registered]
+
+    # --- 包抓 ------------------------------------------------------------------------------------------------
+
+    def assigned_on(self, day: date) -> list[str]:
+        return assigned_on(self.assignments, day)
+
+    def assign(self, official: Official, start: Optional[date], end: Optional[date], today: date) -> list[events.Payload]:
+        """Assign an official from `start` (default today), until `end` or for now without one."""
+        new = Assignment(official.official_id, start or today, end)
+        if new.end is not None and new.end < new.start:
+            raise BadValue("end", "the assignment ends before it starts")
+        for current in self.assignments:
+            if current.overlaps(new):
+                raise AssignmentOverlaps(
+                    f"{new.official_id} is already assigned to this enterprise from {current.start.isoformat()}"
+                )
+        self.assignments.append(new)
+        return []  # contract v1 has no event for a change of assignment
+
+    def end_assignment(self, official_id: str, end: date) -> list[events.Payload]:
+        """End the official's open assignment on `end` (inclusive)."""
+        index = next((i for i, a in enumerate(self.assignments) if a.official_id == official_id and a.end is None), None)
+        if index is None:
+            raise NoCurrentAssignment(official_id)
+        current = self.assignments[index]
+        if end < current.start:
+            raise BadValue("end", f"the assignment started on {current.start.isoformat()}")
+        self.assignments[index] = replace(current, end=end)
+        return []
+
+    # --- the visit log and the disturbance guard ---------------------------------------------------------------
+
+    def routine_visit(self, day: date, quiet_days: int) -> GuardDecision:
+        """Whether a routine visit on `day` would be refused."""
+        return disturbance_guard(self.visit_log, day, quiet_days)
+
+    def last_visit(self) -> Optional[PastVisit]:
+        """The latest visit by date (of one day's visits, the first logged)."""
+        return max(self.visit_log, key=lambda p: p.visited_on, default=None)
+
+    def has_logged(self, visit_id: str) -> bool:
+        return any(p.visit_id == visit_id for p in self.visit_log)
+
+    def log(self, visit: Visit, quiet_days: int) -> list[events.Payload]:
+        """Take a visit into the log, unless the guard refuses it (TooSoon): a routine visit within `quiet_days` of
+        another, before or after it, that is neither joint nor carries an override reason."""
+        if visit.enterprise_id != self.enterprise_id:
+            raise ValueError(f"visit {visit.visit_id} is of enterprise {visit.enterprise_id}, not {self.enterprise_id}")
+        decision = disturbance_guard(
+            self.visit_log, visit.visited_on, quiet_days, joint=visit.joint, override_reason=visit.override_reason
+        )
+        if decision.refused:
+            raise TooSoon(decision)
+        self.visit_log.append(visit.as_past())
+        return [visit.logged()]

@@ -1,0 +1,213 @@
+"""The visits repository in memory: the interface of visits.repository.Repository, with its compare-and-set
+semantics (a save fails if another save of the same part of the enterprise came since it was loaded) and its
+two-step save of a visit (reserved on the enterprise, then stored), so that every rule of every handler, the
+concurrent ones and the recovery included, is tested without a server. What is shown is the real mapper's."""
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Optional, Sequence
+from weakref import WeakKeyDictionary
+
+from contracts.events import Payload
+from visits import repository as r
+from visits.domain import DEFAULT_QUIET_DAYS, SEED_COUNTY, SEED_TOWNSHIPS, Enterprise, Official, PastVisit, Visit
+
+
+@dataclass
+class _Stored:
+    enterprise: Enterprise  # the repository's own copy
+    version: int = 1  # of the assignments
+    guard_version: int = 0  # of the visit log
+    last_visit: Optional[PastVisit] = None  # by (visited_on, visit_id), as the document keeps it
+    pending: dict[str, tuple[Visit, list[Payload]]] = field(default_factory=dict)  # reserved, not stored yet
+
+
+@dataclass(frozen=True)
+class _Versions:
+    version: int
+    guard_version: int
+
+
+class FakeRepository:
+    def __init__(self) -> None:
+        self._officials: dict[tuple[str, str], Official] = {}
+        self._enterprises: dict[tuple[str, str], _Stored] = {}
+        self._visits: dict[tuple[str, str], Visit] = {}
+        self._quiet: dict[str, int] = {}
+        self._townships: dict[str, dict[str, Any]] = {}
+        self._loaded: WeakKeyDictionary[Enterprise, _Versions] = WeakKeyDictionary()
+        self.published: list[tuple[str, Payload, datetime]] = []  # (township, event, time): what the outbox holds
+
+    @staticmethod
+    async def _turn() -> None:
+        await asyncio.sleep(0)  # every call lets other requests run, as a round trip to the store does
+
+    async def ensure_indexes(self) -> None:
+        pass
+
+    # --- officials ---------------------------------------------------------------------------------------------
+
+    async def add_official(self, official: Official) -> None:
+        await self._turn()
+        k = (official.township, official.official_id)
+        if k in self._officials:
+            raise r.AlreadyExists(self._officials[k])
+        self._officials[k] = official
+
+    async def officials(self, township: str, ids: list[str]) -> dict[str, Official]:
+        await self._turn()
+        return {i: self._officials[(township, i)] for i in ids if (township, i) in self._officials}
+
+    async def list_officials(self, township: str) -> list[dict[str, Any]]:
+        await self._turn()
+        found = sorted((o for (t, _), o in self._officials.items() if t == township), key=lambda o: o.official_id)
+        return [{**r.shown(o), "request_hash": o.submission.digest if o.submission else None} for o in found]
+
+    # --- enterprises -------------------------------------------------------------------------------------------
+
+    def _remember(self, enterprise: Enterprise, stored: _Stored) -> Enterprise:
+        self._loaded[enterprise] = _Versions(stored.version, stored.guard_version)
+        return enterprise
+
+    async def add_enterprise(self, enterprise: Enterprise, happened: Sequence[Payload], at: datetime) -> None:
+        await self._turn()
+        k = (enterprise.township, enterprise.enterprise_id)
+        if k in self._enterprises:
+            raise r.AlreadyExists(await self.enterprise(*k))
+        stored = self._enterprises[k] = _Stored(copy.deepcopy(enterprise))
+        self.published += [(enterprise.township, p, at) for p in happened]
+        self._remember(enterprise, stored)
+
+    async def enterprise(self, township: str, enterprise_id: str) -> Optional[Enterprise]:
+        await self._turn()
+        stored = self._enterprises.get((township, enterprise_id))
+        return self._remember(copy.deepcopy(stored.enterprise), stored) if stored else None
+
+    def _stored(self, enterprise: Enterprise) -> tuple[_Stored, _Versions]:
+        if enterprise not in self._loaded:
+            raise ValueError(f"enterprise {enterprise.enterprise_id} was not loaded by this repository")
+        return self._enterprises[(enterprise.township, enterprise.enterprise_id)], self._loaded[enterprise]
+
+    async def save_assignments(self, enterprise: Enterprise) -> bool:
+        await self._turn()
+        stored, read = self._stored(enterprise)
+        if read.version != stored.version:
+            return False
+        stored.enterprise.assignments = list(enterprise.assignments)
+        stored.version += 1
+        self._remember(enterprise, stored)
+        return True
+
+    # --- the visit log: reserve, then store ------------------------------------------------------------------
+
+    async def add_visit(self, enterprise: Enterprise, visit: Visit, happened: Sequence[Payload]) -> bool:
+        await self._turn()
+        stored, read = self._stored(enterprise)
+        if read.guard_version != stored.guard_version:
+            return False
+        past = visit.as_past()
+        stored.enterprise.visit_log.append(past)
+        stored.last_visit = max(filter(None, [stored.last_visit, past]), key=lambda p: (p.visited_on, p.visit_id))
+        stored.pending[visit.visit_id] = (visit, list(happened))
+        stored.guard_version += 1
+        self._remember(enterprise, stored)
+        await self.store_reserved(visit.township, visit.enterprise_id, visit)
+        return True
+
+    async def store_reserved(self, township: str, enterprise_id: str, visit: Visit) -> bool:
+        """Store a reserved visit and publish its events (a test replaces this to kill the request in between)."""
+        await self._turn()
+        stored = self._enterprises[(township, enterprise_id)]
+        reserved = stored.pending.pop(visit.visit_id, None)
+        if (township, visit.visit_id) in self._visits:
+            return False
+        self._visits[(township, visit.visit_id)] = visit
+        self.published += [(township, p, visit.logged_at) for p in (reserved[1] if reserved else [visit.logged()])]
+        return True
+
+    def pending(self, township: str, enterprise_id: str) -> list[str]:
+        """The visits reserved on an enterprise and not stored yet (for tests)."""
+        return list(self._enterprises[(township, enterprise_id)].pending)
+
+    async def finish_logged(self, enterprise: Enterprise, visit_id: str) -> Optional[Visit]:
+        await self._turn()
+        stored, _ = self._stored(enterprise)
+        if visit_id in stored.pending:
+            visit = stored.pending[visit_id][0]
+            await self.store_reserved(enterprise.township, enterprise.enterprise_id, visit)
+            return visit
+        return self._visits.get((enterprise.township, visit_id))
+
+    async def finish_interrupted(self, before: datetime, enterprise: Optional[Enterprise] = None) -> int:
+        await self._turn()
+        if enterprise is not None:
+            everyone = [self._stored(enterprise)[0]]
+        else:
+            everyone = list(self._enterprises.values())
+        stored = 0
+        for s in everyone:
+            for visit, _ in list(s.pending.values()):
+                if visit.logged_at < before:
+                    stored += await self.store_reserved(s.enterprise.township, s.enterprise.enterprise_id, visit)
+        return stored
+
+    async def visit(self, township: str, visit_id: str) -> Optional[Visit]:
+        await self._turn()
+        return self._visits.get((township, visit_id))
+
+    # --- reads for the list endpoints ------------------------------------------------------------------------
+
+    def _of(self, township: str) -> list[_Stored]:
+        return sorted((s for (t, _), s in self._enterprises.items() if t == township), key=lambda s: s.enterprise.enterprise_id)
+
+    async def listed(self, township: str) -> list[r.Listed]:
+        await self._turn()
+        return [r.Listed(r.shown(s.enterprise), list(s.enterprise.assignments), s.last_visit) for s in self._of(township)]
+
+    async def with_logs(self, township: str) -> list[Enterprise]:
+        await self._turn()
+        return [copy.deepcopy(s.enterprise) for s in self._of(township)]
+
+    async def visits(
+        self, township: str, enterprise_id: Optional[str] = None, start: Optional[str] = None, end: Optional[str] = None
+    ) -> list[dict[str, Any]]:
+        await self._turn()
+        found = [
+            v for (t, _), v in self._visits.items()
+            if t == township and (not enterprise_id or v.enterprise_id == enterprise_id)
+            and (not start or v.visited_on >= date.fromisoformat(start)) and (not end or v.visited_on <= date.fromisoformat(end))
+        ]
+        found.sort(key=lambda v: v.visit_id)
+        found.sort(key=lambda v: v.visited_on, reverse=True)
+        return [r.shown(v) for v in found]
+
+    async def visit_shown(self, township: str, visit_id: str) -> Optional[dict[str, Any]]:
+        visit = await self.visit(township, visit_id)
+        return r.shown(visit) if visit else None
+
+    # --- township settings and the registry ------------------------------------------------------------------
+
+    async def quiet_days(self, township: str) -> int:
+        await self._turn()
+        return self._quiet.get(township, DEFAULT_QUIET_DAYS)
+
+    async def set_quiet_days(self, township: str, days: int) -> None:
+        self._quiet[township] = days
+
+    async def seed_townships(self) -> None:
+        for township, name in SEED_TOWNSHIPS.items():
+            self._townships.setdefault(township, {"township": township, "name": name, "county": SEED_COUNTY})
+
+    async def townships(self) -> list[dict[str, Any]]:
+        return [dict(self._townships[t]) for t in sorted(self._townships)]
+
+    async def township(self, township: str) -> Optional[dict[str, Any]]:
+        found = self._townships.get(township)
+        return dict(found) if found else None
+
+    async def put_township(self, township: str, name: str, county: str) -> dict[str, Any]:
+        self._townships[township] = {"township": township, "name": name, "county": county}
+        return dict(self._townships[township])
