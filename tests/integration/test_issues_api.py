@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from datetime import date, timedelta
+import uuid
+from datetime import date
 
 import pytest_asyncio
 
+from buildingblocks.clock import FixedClock
 from issues.app import create_app
 from tests.support.apps import bearer, running
 from tests.support.kafka import read_all
@@ -97,41 +99,59 @@ async def test_an_extension_needs_a_later_date_and_a_reason(api):
     assert r.json()["history"][-1]["action"] == "deadline_changed"
 
 
-def weekdays_after(start: date, n: int) -> date:
-    day = start
-    while n:
-        day += timedelta(days=1)
-        n -= day.weekday() < 5
-    return day
+@pytest_asyncio.fixture
+async def api_on_20_october_2026(stack, monkeypatch):
+    """The service with its clock standing on Tuesday 2026-10-20, whatever day the suite runs."""
+    monkeypatch.setenv("SWEEP_INTERVAL_S", "3600")
+    async with running(lambda: create_app(clock=FixedClock(date(2026, 10, 20))), monkeypatch) as client:
+        yield client
 
 
-async def test_a_deadline_in_an_unloaded_year_is_provisional_listed_and_recounted_when_the_schedule_arrives(api):
-    # 60 working days (a township's land SLA) from a fixed day in October 2026 run into 2027, whose schedule is not
-    # shipped: the same on whatever day the suite runs (it used to count from today and broke from 2027-01-01).
+async def test_a_deadline_in_an_unloaded_year_is_provisional_listed_and_recounted_when_the_schedule_arrives(
+        api_on_20_october_2026):
+    # Raised "today" by the service's clock: 60 working days (a township's land SLA) from 2026-10-20 run into 2027,
+    # whose schedule is not shipped. The clock is fixed, so this holds on every day the suite runs (it used to count
+    # from the real today, and failed from 2027-01-01).
+    api = api_on_20_october_2026
     assert (await api.put(f"{T}/settings", json={"sla_working_days": {"land": 60}}, headers=ADMIN)).status_code == 200
-    i = (await api.post(f"{T}/issues", json=issue(category="land", raised_on="2026-10-20"), headers=CLERK)).json()
-    year = 2027
-    old = date.fromisoformat(i["deadline"])
-    assert old.year == year and i["deadline_provisional"] is True
+    i = (await api.post(f"{T}/issues", json=issue(category="land"), headers=CLERK)).json()
+    assert i["raised_on"] == "2026-10-20" and i["history"][0]["at"] == "2026-10-20T09:00:00+08:00"
+    # 52 working days to the end of 2026, then 2027 on weekends alone (1 January counted)
+    assert i["deadline"] == "2027-01-12" and i["deadline_provisional"] is True
     listed = (await api.get(f"{T}/issues", params={"provisional": "true"}, headers=CLERK)).json()
     assert i["issue_id"] in [x["issue_id"] for x in listed] and all(x["deadline_provisional"] for x in listed)
     assert i["issue_id"] in (await api.get(f"{T}/supervision", headers=CLERK)).json()["provisional_deadlines"]
 
-    # The schedule arrives: say every day of 2 to 8 January is a holiday (five weekdays), and 9 January a working Saturday.
-    jan = [date(year, 1, d) for d in range(2, 9)]
-    schedule = {"year": year, "source": "test", "holidays": [f"{year}-01-02/{year}-01-08"],
-                "workdays": [d.isoformat() for d in [date(year, 1, 9)] if d.weekday() >= 5]}
-    assert (await api.put(f"/api/v1/calendar/{year}", json=schedule, headers=CLERK)).status_code == 403
-    loaded = await api.put(f"/api/v1/calendar/{year}", json=schedule, headers=ADMIN)
-    assert loaded.status_code == 200 and loaded.json()["recounted"] >= 1
+    # The schedule arrives: 2 to 8 January are a holiday (five weekdays), Saturday 9 January is worked.
+    schedule = {"year": 2027, "source": "test", "holidays": ["2027-01-02/2027-01-08"], "workdays": ["2027-01-09"]}
+    assert (await api.put("/api/v1/calendar/2027", json=schedule, headers=CLERK)).status_code == 403
+    loaded = await api.put("/api/v1/calendar/2027", json=schedule, headers=ADMIN)
+    assert loaded.status_code == 200 and loaded.json() == {"year": 2027, "recounted": 1}
     after = (await api.get(f"{T}/issues/{i['issue_id']}", headers=CLERK)).json()
-    lost = sum(d.weekday() < 5 for d in jan) - len(schedule["workdays"])  # working days taken away
-    expected = weekdays_after(old, lost) if old > jan[-1] else None
-    assert after["deadline_provisional"] is False and after["history"][-1]["action"] == "deadline_changed"
-    if expected:
-        assert after["deadline"] == expected.isoformat()
-    bad = await api.put(f"/api/v1/calendar/{year}", json={**schedule, "workdays": [f"{year}-01-12"]}, headers=ADMIN)
+    # 1 January (53), Saturday 9 (54), 11 to 15 (59), Monday 18 (60)
+    assert after["deadline"] == "2027-01-18" and after["deadline_provisional"] is False
+    assert after["history"][-1] == {
+        "at": "2026-10-20T09:00:00+08:00", "action": "deadline_changed", "by": "calendar", "previous": "2027-01-12",
+        "deadline": "2027-01-18", "provisional": False,
+        "reason": "holiday schedule 2027 loaded: deadline recounted in working days"}
+    bad = await api.put("/api/v1/calendar/2027", json={**schedule, "workdays": ["2027-01-12"]}, headers=ADMIN)
     assert bad.status_code == 422 and "workdays" in bad.text
+    tomorrow = await api.post(f"{T}/issues", json=issue(raised_on="2026-10-21"), headers=CLERK)
+    assert tomorrow.status_code == 422 and "today is 2026-10-20" in tomorrow.text
+
+
+async def test_an_idempotency_key_returns_the_first_issue_for_the_same_body_and_409_for_another(api):
+    base = f"/api/v1/townships/t-{uuid.uuid4().hex[:8]}"  # a township of its own: intake adds nothing to it
+    key = {**ADMIN, "Idempotency-Key": f"k-{uuid.uuid4()}"}
+    first = await api.post(f"{base}/issues", json=issue(raised_on="2026-03-02"), headers=key)
+    again = await api.post(f"{base}/issues", json=issue(raised_on="2026-03-02"), headers=key)
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    other = await api.post(f"{base}/issues", json=issue(raised_on="2026-03-03"), headers=key)
+    assert other.status_code == 409
+    assert other.json() == {"detail": "this Idempotency-Key was already used for a different request"}
+    listed = (await api.get(f"{base}/issues", headers=ADMIN)).json()
+    assert [x["issue_id"] for x in listed] == [first.json()["issue_id"]]
+    assert "request_hash" not in listed[0] and "request_hash" not in first.json()
 
 
 async def test_sla_is_a_township_setting_and_bad_input_names_the_field(api):
@@ -155,8 +175,6 @@ async def test_dates_centuries_away_are_refused_rather_than_counted(api):
 
 
 async def test_the_county_board_gathers_every_townships_open_issues_and_needs_a_county_token(api):
-    import uuid
-
     ta, tb, unit = f"t-{uuid.uuid4().hex[:8]}", f"t-{uuid.uuid4().hex[:8]}", f"县人社局-{uuid.uuid4().hex[:6]}"
     raise_in = lambda t, **extra: api.post(f"/api/v1/townships/{t}/issues", json=issue(**extra), headers=ADMIN)  # noqa: E731
     red = (await raise_in(ta, raised_on="2026-03-02", deadline="2026-03-16", responsible_unit=unit)).json()

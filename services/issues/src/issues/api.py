@@ -1,19 +1,24 @@
 """HTTP entrypoint of the issues service: translation only."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 
 from buildingblocks.auth import Principal, Role, ScopeRules, county_access, township_access
+from buildingblocks.errors import NotFound
 from contracts.enums import Level
-from issues import domain, handlers
-from issues.calendar import ScheduleError, parse_schedule
-from buildingblocks.errors import Invalid, NotFound
+from issues import domain, handlers, requests
+from issues.domain.rules import RulesIn
 from issues.requests import AssignIn, CloseIn, Day, ExtendIn, IssueIn, ReopenIn
-from issues.rules import RulesIn
 
-router = APIRouter(prefix="/api/v1")
+
+async def _judged_on_the_apps_clock(request: Request) -> None:
+    # Before the body is validated (FastAPI solves dependencies first): "not in the future" on this app's clock.
+    requests.judged_on(request.app.state.ctx.clock)
+
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(_judged_on_the_apps_clock)])
 T = "/townships/{township}"
 # For the gate (buildingblocks.auth): a township's issues name it in the path; the holiday calendar is the county's.
 # (The county-wide supervision is left to its route's dependency.)
@@ -51,28 +56,18 @@ async def list_issues(
     responsible_unit: Optional[str] = None,
     provisional: bool = False,
 ):
-    query: dict[str, Any] = {"township": township}
-    if status:
-        query["status"] = status
-    if enterprise_id:
-        query["enterprise_id"] = enterprise_id.upper()
-    if overdue:
-        query.update(status="open", deadline={"$lt": domain.today().isoformat()})
-    if level:
-        query["level"] = level.value
-    if responsible_unit:
-        query["responsible_unit"] = responsible_unit
-    if provisional:
-        query["deadline_provisional"] = True
-    return [{k: v for k, v in d.items() if k not in ("history", "_id", "version")} for d in await c.repo.find(query)]
+    return await c.repo.ledger(
+        township, status=status, enterprise_id=enterprise_id.upper() if enterprise_id else None,
+        overdue_on=c.clock.today() if overdue else None, level=level, responsible_unit=responsible_unit,
+        provisional=provisional)
 
 
 @router.get(T + "/issues/{issue_id}", tags=["issues"], summary="The issue with its full history")
 async def get_issue(township: str, issue_id: str, _: Viewer, c: Ctx):
-    doc = await c.repo.get(township, issue_id)
-    if doc is None:
+    shown = await c.repo.shown(township, issue_id)
+    if shown is None:
         raise NotFound("issue", [issue_id])
-    return handlers.view(doc)
+    return shown
 
 
 @router.post(T + "/issues/{issue_id}/assign", tags=["issues"], summary="Route to a responsible unit (stays open)")
@@ -97,17 +92,17 @@ async def extend(township: str, issue_id: str, body: ExtendIn, who: Clerk, c: Ct
 
 @router.get(T + "/supervision", tags=["supervision (督办)"], summary="Open issues by level and by responsible unit")
 async def supervision(township: str, _: Viewer, c: Ctx):
-    return domain.supervision_board(await c.repo.find({"township": township, "status": "open"}))
+    return domain.supervision_board(await c.repo.ledger(township, status=domain.OPEN))
 
 
 @router.get("/supervision", tags=["supervision (督办)"], summary="The county's open issues by township, level and responsible unit")
 async def county_supervision(_: CountyViewer, c: Ctx):
-    return domain.supervision_board(await c.repo.find({"status": "open"}), county=True)
+    return domain.supervision_board(await c.repo.ledger(None, status=domain.OPEN), county=True)
 
 
 @router.post(T + "/supervision/sweep", tags=["supervision (督办)"], summary="Run the escalation sweep now (as of `on`)")
 async def run_sweep(township: str, _: Admin, c: Ctx, on: Annotated[Optional[Day], Query()] = None):
-    changed = await handlers.sweep(c, township, on or domain.today())
+    changed = await handlers.sweep(c, township, on)
     return {"changed": [{"issue_id": d["issue_id"], "level": d["level"]} for d in changed]}
 
 
@@ -118,13 +113,7 @@ async def get_rules(township: str, _: Viewer, c: Ctx):
 
 @router.put(T + "/settings", tags=["township"])
 async def put_rules(township: str, body: RulesIn, _: Admin, c: Ctx):
-    try:
-        rules = body.applied_to(await c.repo.rules(township))
-    except ValueError as exc:
-        field, _, message = str(exc).partition(": ")
-        raise Invalid(field, message) from None
-    await c.repo.set_rules(township, rules)
-    return rules.model_dump(mode="json")
+    return (await handlers.change_rules(c, township, body)).model_dump(mode="json")
 
 
 @router.get("/calendar", tags=["calendar"], summary="Years whose official holiday schedule is known")
@@ -134,12 +123,4 @@ async def calendar_years(_: Annotated[Principal, Depends(county_access(Role.view
 
 @router.put("/calendar/{year}", tags=["calendar"], summary="Load a year's official holiday schedule; provisional deadlines are recounted")
 async def load_calendar(year: Annotated[int, Path(ge=2000, le=2099)], _: CountyAdmin, c: Ctx, request: Request, schedule: Annotated[dict, Body()]):
-    try:
-        parsed = parse_schedule(schedule)
-    except ScheduleError as exc:
-        raise Invalid("schedule", str(exc)) from None
-    if parsed.year != year:
-        raise Invalid("year", f"the body is the schedule of {parsed.year}, not {year}")
-    await c.repo.save_schedule(year, schedule)  # in force on every replica from its next request (Context.work_calendar)
-    return {"year": year, "recounted": await handlers.recount_provisional(c, year)}
-
+    return await handlers.load_schedule(c, year, schedule)  # in force on every replica from its next request

@@ -5,20 +5,24 @@ import os
 from fastapi import FastAPI
 
 from buildingblocks import outbox
+from buildingblocks.clock import Clock
+from buildingblocks.clock import clock as process_clock
 from buildingblocks.lease import LEASES, Lease
 from buildingblocks.service import Service
 from contracts.topics import ISSUES
-from issues import api, domain, handlers, intake, settings
+from issues import api, handlers, intake, settings
 from issues.calendar import WorkCalendar, builtin_schedules
 from issues.repository import OUTBOX_COLLECTIONS, Repository
 
 log = logging.getLogger("issues")
 
 
-def create_app() -> FastAPI:
+def create_app(clock: Clock = process_clock) -> FastAPI:
+    """The service; `clock` says what day it is to the handlers, the sweep and the request checks (tests pass a
+    FixedClock; the process's clock follows CLOCK_TODAY)."""
     service = Service.create(settings.load())
     repo = Repository(service.db)
-    ctx = handlers.Context(repo, WorkCalendar(builtin_schedules()))
+    ctx = handlers.Context(repo, WorkCalendar(builtin_schedules()), clock=clock)
     sweep_every_s = float(os.environ.get("SWEEP_INTERVAL_S", "60"))
     # One replica sweeps: the holder of this lease, renewed every sweep. A dead holder's lease expires after the term.
     lease = Lease(service.db[LEASES], "sweep:escalation", float(os.environ.get("SWEEP_LEASE_S", max(3 * sweep_every_s, 10.0))))
@@ -53,7 +57,7 @@ def create_app() -> FastAPI:
                 for township in await repo.townships():
                     if not lease.fresh() and not await lease.acquire():
                         break  # lost it mid-sweep: the new holder sweeps (each level change is a compare-and-set)
-                    await handlers.sweep(ctx, township, domain.today())
+                    await handlers.sweep(ctx, township)  # today by the app's clock
                 stats["sweeps"] += 1
             except Exception as exc:  # the next sweep tries again
                 stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]

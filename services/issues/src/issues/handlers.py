@@ -1,41 +1,38 @@
-"""Use cases of the issues service. Each change writes the issue's new state, a history entry and the
-event to publish in one document write (outbox); the relay publishes it."""
+"""Use cases of the issues service: load the issue, call it, save it. The issue keeps its rules and says what each
+change causes; the repository stores the change, its history entry and its event in one document write (outbox),
+and the relay publishes the event. "Today" and "now" come from the context's clock."""
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, Optional
+from datetime import date
+from typing import Any, Callable, Iterator, Optional
 
-from buildingblocks import outbox
-from buildingblocks.outbox import entry as outbox_entry
-from contracts.enums import IssueCategory, IssueSource, Level
-from contracts.envelope import CHINA, new_event
-from contracts.events import (
-    IssueAssigned,
-    IssueClosed,
-    IssueDeadlineChanged,
-    IssueEscalated,
-    IssueRaised,
-    IssueReopened,
-    Payload,
-)
-from contracts.topics import ISSUES as ISSUES_TOPIC
-from issues import domain
-from issues.calendar import WorkCalendar, builtin_schedules
+from buildingblocks.clock import Clock
+from buildingblocks.clock import clock as process_clock
 from buildingblocks.errors import Conflict, Invalid, NotFound
-from issues.repository import Repository, key
-from issues.requests import EARLIEST, LATEST, AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
+from contracts.enums import IssueCategory, IssueSource
+from issues.calendar import builtin_schedules
+from issues.domain import Change, InvalidValue, Issue, WrongStatus, issue_id_for_request
+from issues.domain.calendar import ScheduleError, WorkCalendar, parse_schedule
+from issues.domain.rules import Rules, RulesIn
+from issues.repository import Repository, view
+from issues.requests import AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
 
-D = date.fromisoformat
+ATTEMPTS = 5  # compare-and-set rounds before a change gives up with a 409
 
 
 @dataclass
 class Context:
-    """The repository, and this process's copy of the working-day calendar with the version it was read at."""
+    """The repository, this process's copy of the working-day calendar with the version it was read at, and the
+    clock that says what day it is."""
     repo: Repository
     calendar: WorkCalendar
     calendar_version: Optional[int] = None  # None: never read from the store
+    clock: Clock = process_clock
 
     async def work_calendar(self) -> WorkCalendar:
         """The calendar in force: a schedule saved through any replica is used by the next count of days here.
@@ -48,16 +45,32 @@ class Context:
         return self.calendar
 
 
-def _event(township: str, payload: Payload) -> dict:
-    return outbox_entry(new_event(payload, township=township, source=f"/townships/{township}/issues"), ISSUES_TOPIC)
+@contextmanager
+def _answered() -> Iterator[None]:
+    """The domain's refusals as the service's answers: a wrong value is a 422 naming the field, a wrong status a 409."""
+    try:
+        yield
+    except InvalidValue as exc:
+        raise Invalid(exc.field, exc.message) from None
+    except WrongStatus as exc:
+        raise Conflict(str(exc)) from None
 
 
-def _history(action: str, by: str, **details: Any) -> dict:
-    return {"at": datetime.now(CHINA).isoformat(), "action": action, "by": by, **details}
+def request_hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
-def view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in doc.items() if k not in ("_id", "outbox", outbox.UNSENT, "version")}
+# ------------------------------------------------------------------------------------------------------- raise
+
+
+async def _raise(ctx: Context, township: str, issue_id: str, request: Optional[str] = None, **given: Any) -> tuple[bool, Issue]:
+    rules = await ctx.repo.rules(township)
+    with _answered():
+        issue = Issue.raise_(township, issue_id, **given, request=request, at=ctx.clock.now(),
+                             calendar=await ctx.work_calendar(), rules=rules)
+    if await ctx.repo.add(issue):
+        return True, issue
+    return False, await _load(ctx, township, issue_id)
 
 
 async def raise_issue(
@@ -77,203 +90,124 @@ async def raise_issue(
     origin: Optional[dict] = None,
 ) -> tuple[bool, dict]:
     """Create the issue once; (False, existing) when it exists (a redelivery, a retry)."""
-    if not EARLIEST <= raised_on <= LATEST:  # also for intake: such a demand is dead-lettered with this reason
-        raise Invalid("raised_on", f"{raised_on.isoformat()} is not between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
-    rules = await ctx.repo.rules(township)
-    if deadline is None:
-        counted = domain.sla_deadline(await ctx.work_calendar(), rules, category, raised_on)
-        deadline, provisional, rule = counted.day, counted.provisional, "sla"
-    else:
-        if deadline < raised_on:
-            raise Invalid("deadline", f"is before the day the issue is raised ({raised_on.isoformat()})")
-        provisional, rule = False, "explicit"
-    payload = IssueRaised(
-        issue_id=issue_id, enterprise_id=enterprise_id, source=source, visit_id=visit_id, category=category,
-        description=description, responsible_unit=responsible_unit, raised_on=raised_on, deadline=deadline,
-        deadline_provisional=True if provisional else None,
+    created, issue = await _raise(
+        ctx, township, issue_id, enterprise_id=enterprise_id, category=category, description=description, source=source,
+        raised_on=raised_on, by=by, visit_id=visit_id, responsible_unit=responsible_unit, deadline=deadline,
+        origin=origin,
     )
-    doc = {
-        "_id": key(township, issue_id),
-        "township": township,
-        **payload.model_dump(mode="json"),
-        "deadline_provisional": provisional,
-        "deadline_rule": rule,
-        "deadline_anchor": raised_on.isoformat(),
-        "origin": origin,
-        "status": "open",
-        "level": Level.none.value,
-        "closed_on": None,
-        "outcome": None,
-        "resolution": None,
-        "satisfaction": None,
-        "history": [_history("raised", by, deadline=deadline.isoformat(), provisional=provisional)],
-        "version": 1,
-        **outbox.new([_event(township, payload)]),
-    }
-    if await ctx.repo.insert(doc):
-        return True, view(doc)
-    return False, view(await ctx.repo.get(township, issue_id))
+    return created, view(issue)
 
 
 async def raise_from_request(ctx: Context, township: str, body: IssueIn, idem: Optional[str], by: str) -> tuple[bool, dict]:
-    issue_id = f"i-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/{idem}') if idem else uuid.uuid4()}"
-    return await raise_issue(
-        ctx, township, issue_id=issue_id, enterprise_id=body.enterprise_id, category=body.category,
-        description=body.description, source=body.source, raised_on=body.raised_on or domain.today(), by=by,
-        responsible_unit=body.responsible_unit, deadline=body.deadline,
+    """A retry with the same Idempotency-Key and body gets the first issue back; with another body, a 409."""
+    fingerprint = request_hash(body) if idem else None
+    created, issue = await _raise(
+        ctx, township, issue_id_for_request(township, idem) if idem else f"i-{uuid.uuid4()}", request=fingerprint,
+        enterprise_id=body.enterprise_id, category=body.category, description=body.description, source=body.source,
+        raised_on=body.raised_on or ctx.clock.today(), by=by, responsible_unit=body.responsible_unit,
+        deadline=body.deadline,
     )
+    if not created and issue.request is not None and issue.request != fingerprint:  # None: raised before hashes
+        raise Conflict("this Idempotency-Key was already used for a different request")
+    return created, view(issue)
 
 
-async def _load(ctx: Context, township: str, issue_id: str) -> dict:
-    doc = await ctx.repo.get(township, issue_id)
-    if doc is None:
+# ------------------------------------------------------------------------------------------------- changes
+
+
+async def _load(ctx: Context, township: str, issue_id: str) -> Issue:
+    issue = await ctx.repo.get(township, issue_id)
+    if issue is None:
         raise NotFound("issue", [issue_id])
-    return doc
+    return issue
 
 
-async def _change(ctx: Context, township: str, issue_id: str, decide) -> dict:
-    """Read, decide (pure: returns set, history, payload), write with compare-and-set; retry on a race."""
-    for _ in range(5):
-        doc = await _load(ctx, township, issue_id)
-        set_, history, payload = decide(doc)
-        if await ctx.repo.change(doc, set_, history, _event(township, payload)):
-            return view({**doc, **set_, "history": [*doc["history"], history]})
+async def _change(ctx: Context, township: str, issue_id: str, act: Callable[[Issue], Optional[Change]],
+                  first: Optional[Issue] = None) -> Optional[Issue]:
+    """Load, act, save compare-and-set; someone changed it meanwhile: load and act again. None: nothing to change."""
+    issue = first
+    for _ in range(ATTEMPTS):
+        if issue is None:
+            issue = await _load(ctx, township, issue_id)
+        with _answered():
+            if act(issue) is None:
+                return None
+        if await ctx.repo.save(issue):
+            return issue
+        issue = None
     raise Conflict("the issue is being changed by someone else; try again")
 
 
-def _must_be_open(doc: dict) -> None:
-    if doc["status"] != "open":
-        raise Conflict(f"issue {doc['issue_id']} is closed (on {doc['closed_on']})")
-
-
 async def assign(ctx: Context, township: str, issue_id: str, body: AssignIn, by: str) -> dict:
-    def decide(doc):
-        _must_be_open(doc)
-        on = body.assigned_on or domain.today()
-        if on < D(doc["raised_on"]):
-            raise Invalid("assigned_on", f"is before the issue was raised ({doc['raised_on']})")
-        payload = IssueAssigned(issue_id=issue_id, enterprise_id=doc["enterprise_id"], responsible_unit=body.responsible_unit,
-                                previous_unit=doc["responsible_unit"], assigned_on=on, reason=body.reason)
-        history = _history("assigned", by, responsible_unit=body.responsible_unit, previous_unit=doc["responsible_unit"],
-                           reason=body.reason, assigned_on=on.isoformat())
-        return {"responsible_unit": body.responsible_unit}, history, payload
-
-    return await _change(ctx, township, issue_id, decide)
+    on = body.assigned_on or ctx.clock.today()
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.assign(
+        body.responsible_unit, on=on, reason=body.reason, by=by, at=ctx.clock.now())))
 
 
 async def close(ctx: Context, township: str, issue_id: str, body: CloseIn, by: str) -> dict:
-    def decide(doc):
-        if doc["status"] == "closed":
-            raise Conflict(f"issue {issue_id} is already closed (on {doc['closed_on']})")
-        if body.closed_on < D(doc["raised_on"]):
-            raise Invalid("closed_on", f"is before the issue was raised ({doc['raised_on']})")
-        payload = IssueClosed(issue_id=issue_id, enterprise_id=doc["enterprise_id"], category=doc["category"],
-                              raised_on=D(doc["raised_on"]), deadline=D(doc["deadline"]), closed_on=body.closed_on,
-                              outcome=body.outcome, resolution=body.resolution, satisfaction=body.satisfaction)
-        fields = {"status": "closed", "closed_on": body.closed_on.isoformat(), "outcome": body.outcome.value,
-                  "resolution": body.resolution, "satisfaction": body.satisfaction.value if body.satisfaction else None,
-                  "level": Level.none.value}
-        return fields, _history("closed", by, **{k: v for k, v in fields.items() if k != "status"}), payload
-
-    return await _change(ctx, township, issue_id, decide)
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.close(
+        on=body.closed_on, outcome=body.outcome, resolution=body.resolution, satisfaction=body.satisfaction, by=by,
+        at=ctx.clock.now())))
 
 
 async def reopen(ctx: Context, township: str, issue_id: str, body: ReopenIn, by: str) -> dict:
-    rules = await ctx.repo.rules(township)
-    calendar = await ctx.work_calendar()
-
-    def decide(doc):
-        if doc["status"] != "closed":
-            raise Conflict(f"issue {issue_id} is open; only a closed issue can be reopened")
-        if body.reopened_on < D(doc["closed_on"]):
-            raise Invalid("reopened_on", f"is before the issue was closed ({doc['closed_on']})")
-        if body.deadline is None:
-            counted = domain.sla_deadline(calendar, rules, IssueCategory(doc["category"]), body.reopened_on)
-            deadline, provisional, rule = counted.day, counted.provisional, "sla"
-        else:
-            if body.deadline < body.reopened_on:
-                raise Invalid("deadline", "is before the day the issue is reopened")
-            deadline, provisional, rule = body.deadline, False, "explicit"
-        payload = IssueReopened(issue_id=issue_id, enterprise_id=doc["enterprise_id"], category=doc["category"],
-                                reopened_on=body.reopened_on, reason=body.reason, deadline=deadline)
-        fields = {"status": "open", "closed_on": None, "outcome": None, "resolution": None, "satisfaction": None,
-                  "deadline": deadline.isoformat(), "deadline_provisional": provisional, "deadline_rule": rule,
-                  "deadline_anchor": body.reopened_on.isoformat()}
-        return fields, _history("reopened", by, reason=body.reason, deadline=deadline.isoformat()), payload
-
-    return await _change(ctx, township, issue_id, decide)
-
-
-def _deadline_change(doc: dict, deadline: date, provisional: bool, reason: str, rule: str, by: str):
-    payload = IssueDeadlineChanged(issue_id=doc["issue_id"], enterprise_id=doc["enterprise_id"], deadline=deadline,
-                                   previous_deadline=D(doc["deadline"]), deadline_provisional=provisional,
-                                   changed_on=domain.today(), reason=reason)
-    fields = {"deadline": deadline.isoformat(), "deadline_provisional": provisional, "deadline_rule": rule}
-    history = _history("deadline_changed", by, previous=doc["deadline"], deadline=deadline.isoformat(),
-                       provisional=provisional, reason=reason)
-    return fields, history, payload
+    rules, calendar = await ctx.repo.rules(township), await ctx.work_calendar()
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.reopen(
+        on=body.reopened_on, reason=body.reason, deadline=body.deadline, by=by, at=ctx.clock.now(),
+        calendar=calendar, rules=rules)))
 
 
 async def extend(ctx: Context, township: str, issue_id: str, body: ExtendIn, by: str) -> dict:
-    def decide(doc):
-        _must_be_open(doc)
-        if body.deadline <= D(doc["deadline"]):
-            raise Invalid("deadline", f"an extension must be later than the current deadline {doc['deadline']}")
-        return _deadline_change(doc, body.deadline, False, body.reason, "explicit", by)
-
-    return await _change(ctx, township, issue_id, decide)
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.extend(
+        body.deadline, reason=body.reason, on=ctx.clock.today(), by=by, at=ctx.clock.now())))
 
 
-async def sweep(ctx: Context, township: str, on: date) -> list[dict]:
-    """Give each open issue its level on `on`; each change is written and published once."""
-    rules = await ctx.repo.rules(township)
-    calendar = await ctx.work_calendar()
+async def sweep(ctx: Context, township: str, on: Optional[date] = None) -> list[dict]:
+    """Give each open issue its level on `on` (today by default); each change is written and published once."""
+    on = on or ctx.clock.today()
+    rules, calendar = await ctx.repo.rules(township), await ctx.work_calendar()
     changed = []
-    for doc in await ctx.repo.find({"township": township, "status": "open"}):
-        level, overdue = domain.level_on(calendar, rules, D(doc["deadline"]), on)
-        if level.value == doc["level"]:
-            continue
-
-        def decide(current, level=level, overdue=overdue):
-            if current["status"] != "open" or current["level"] == level.value:
-                raise _Unchanged()
-            payload = IssueEscalated(issue_id=current["issue_id"], enterprise_id=current["enterprise_id"], level=level,
-                                     previous_level=current["level"], on=on, deadline=D(current["deadline"]),
-                                     overdue_working_days=overdue, responsible_unit=current["responsible_unit"])
-            history = _history("escalated", "supervision", level=level.value, previous_level=current["level"],
-                               on=on.isoformat(), overdue_working_days=overdue)
-            return {"level": level.value, "overdue_working_days": overdue}, history, payload
-
-        try:
-            changed.append(await _change(ctx, township, doc["issue_id"], decide))
-        except _Unchanged:
-            pass
+    for issue in await ctx.repo.open_issues(township):
+        done = await _change(ctx, township, issue.issue_id, lambda i: i.escalate(
+            on=on, calendar=calendar, rules=rules, at=ctx.clock.now()), first=issue)
+        if done is not None:
+            changed.append(view(done))
     return changed
-
-
-class _Unchanged(Exception):
-    """Another sweep got there first: nothing to publish."""
 
 
 async def recount_provisional(ctx: Context, year: int) -> int:
     """A holiday schedule arrived: recount the SLA deadlines that were counted on weekends alone."""
-    recounted = 0
-    calendar = await ctx.work_calendar()
-    for doc in await ctx.repo.find({"status": "open", "deadline_provisional": True, "deadline_rule": "sla"}):
-        rules = await ctx.repo.rules(doc["township"])
-        counted = domain.sla_deadline(calendar, rules, IssueCategory(doc["category"]), D(doc["deadline_anchor"]))
-        if counted.day.isoformat() == doc["deadline"] and counted.provisional:
-            continue
+    calendar, rules, recounted = await ctx.work_calendar(), {}, 0
+    for issue in await ctx.repo.provisional_sla_deadlines():
+        if issue.township not in rules:
+            rules[issue.township] = await ctx.repo.rules(issue.township)
 
-        def decide(current, counted=counted):
-            if not current["deadline_provisional"] or current["deadline_rule"] != "sla":
-                raise _Unchanged()
-            reason = f"holiday schedule {year} loaded: deadline recounted in working days"
-            return _deadline_change(current, counted.day, counted.provisional, reason, "sla", "calendar")
+        def recount(i: Issue, township_rules: Rules = rules[issue.township]) -> Optional[Change]:
+            return i.recount(year, on=ctx.clock.today(), calendar=calendar, rules=township_rules, at=ctx.clock.now())
 
-        try:
-            await _change(ctx, doc["township"], doc["issue_id"], decide)
-            recounted += 1
-        except _Unchanged:
-            pass
+        recounted += await _change(ctx, issue.township, issue.issue_id, recount, first=issue) is not None
     return recounted
+
+
+# ---------------------------------------------------------------------------------------- rules and calendar
+
+
+async def change_rules(ctx: Context, township: str, body: RulesIn) -> Rules:
+    """A township's SLA and thresholds; what the body leaves out keeps its value."""
+    with _answered():
+        rules = body.applied_to(await ctx.repo.rules(township))
+    await ctx.repo.set_rules(township, rules)
+    return rules
+
+
+async def load_schedule(ctx: Context, year: int, schedule: dict[str, Any]) -> dict[str, Any]:
+    """A year's official holiday schedule, in force on every replica from its next request; the provisional
+    deadlines are recounted."""
+    try:
+        parsed = parse_schedule(schedule)
+    except ScheduleError as exc:
+        raise Invalid("schedule", str(exc)) from None
+    if parsed.year != year:
+        raise Invalid("year", f"the body is the schedule of {parsed.year}, not {year}")
+    await ctx.repo.save_schedule(year, schedule)
+    return {"year": year, "recounted": await recount_provisional(ctx, year)}

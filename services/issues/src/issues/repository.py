@@ -1,25 +1,109 @@
-"""Mongo adapter of the issues service: one document per issue carrying its history and its outbox.
-Every change is one update_one compare-and-set on the issue's version: right with any number of replicas."""
+"""Mongo mapper of the issues service: one document per issue carrying its history and its outbox.
+
+The only code that knows the documents: `_id`, the `version` compare-and-set, the outbox fields, `$push`. An issue
+is inserted with its first event, and every change after is one update_one by `_id` compare-and-set on the version
+it was read at, carrying the new state, the history entries and the events' outbox entries: right with any number
+of replicas."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Optional
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from buildingblocks import outbox
-from issues.calendar import YearSchedule, parse_schedule
-from issues.rules import Rules
+from buildingblocks.outbox import entry as outbox_entry
+from contracts.enums import IssueCategory, IssueSource, Level, Outcome, Satisfaction
+from contracts.envelope import new_event
+from contracts.topics import ISSUES as ISSUES_TOPIC
+from issues.domain import OPEN, SLA, Change, Issue
+from issues.domain.calendar import YearSchedule, parse_schedule
+from issues.domain.rules import Rules
 
 ISSUES, SETTINGS, CALENDAR = "issues", "township_settings", "calendar_years"
 # {_id: "calendar", v: n}: bumped after every schedule saved, so every replica sees a new schedule on its next
 # request that counts days (one lookup by _id) and rereads the few schedules only then.
 CALENDAR_VERSION = "calendar_version"
 OUTBOX_COLLECTIONS = [ISSUES]
+REQUEST = "request_hash"  # the fingerprint of the request that raised the issue (Idempotency-Key)
+INTERNAL = ("_id", "outbox", outbox.UNSENT, "version", REQUEST)  # never shown
+_NO_OUTBOX = {"outbox": 0, outbox.UNSENT: 0}
+D = date.fromisoformat
 
 
 def key(township: str, issue_id: str) -> str:
     return f"{township}:{issue_id}"
+
+
+def _iso(day: Optional[date]) -> Optional[str]:
+    return day.isoformat() if day else None
+
+
+def _value(member) -> Optional[str]:
+    return member.value if member is not None else None
+
+
+def state(issue: Issue) -> dict[str, Any]:
+    """The issue as stored and shown (without `_id`, version and outbox)."""
+    doc = {
+        "township": issue.township,
+        "issue_id": issue.issue_id,
+        "enterprise_id": issue.enterprise_id,
+        "source": issue.source.value,
+        "visit_id": issue.visit_id,
+        "category": issue.category.value,
+        "description": issue.description,
+        "responsible_unit": issue.responsible_unit,
+        "raised_on": issue.raised_on.isoformat(),
+        "deadline": issue.deadline.isoformat(),
+        "deadline_provisional": issue.deadline_provisional,
+        "deadline_rule": issue.deadline_rule,
+        "deadline_anchor": issue.deadline_anchor.isoformat(),
+        "origin": issue.origin,
+        "status": issue.status,
+        "level": issue.level.value,
+        "closed_on": _iso(issue.closed_on),
+        "outcome": _value(issue.outcome),
+        "resolution": issue.resolution,
+        "satisfaction": _value(issue.satisfaction),
+    }
+    if issue.overdue_working_days is not None:  # absent until the first escalation, as before
+        doc["overdue_working_days"] = issue.overdue_working_days
+    return {**doc, "history": list(issue.history)}
+
+
+def view(issue: Issue) -> dict[str, Any]:
+    """The issue as the API shows it."""
+    return state(issue)
+
+
+def visible(doc: dict[str, Any], *hide: str) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k not in INTERNAL and k not in hide}
+
+
+def issue_from(doc: dict[str, Any]) -> Issue:
+    def day(name: str) -> Optional[date]:
+        return D(doc[name]) if doc.get(name) else None
+
+    return Issue(
+        township=doc["township"], issue_id=doc["issue_id"], enterprise_id=doc["enterprise_id"],
+        source=IssueSource(doc["source"]), category=IssueCategory(doc["category"]), description=doc["description"],
+        raised_on=D(doc["raised_on"]), deadline=D(doc["deadline"]),
+        deadline_anchor=D(doc.get("deadline_anchor") or doc["raised_on"]), visit_id=doc.get("visit_id"),
+        responsible_unit=doc.get("responsible_unit"), deadline_provisional=bool(doc.get("deadline_provisional")),
+        deadline_rule=doc.get("deadline_rule") or SLA, origin=doc.get("origin"), status=doc["status"],
+        level=Level(doc.get("level") or Level.none.value), overdue_working_days=doc.get("overdue_working_days"),
+        closed_on=day("closed_on"), outcome=Outcome(doc["outcome"]) if doc.get("outcome") else None,
+        resolution=doc.get("resolution"),
+        satisfaction=Satisfaction(doc["satisfaction"]) if doc.get("satisfaction") else None,
+        request=doc.get(REQUEST), history=list(doc.get("history", [])), version=doc["version"],
+    )
+
+
+def _outbox_entry(township: str, change: Change) -> dict[str, Any]:
+    event = new_event(change.event, township=township, source=f"/townships/{township}/issues", time=change.at)
+    return outbox_entry(event, ISSUES_TOPIC)
 
 
 class Repository:
@@ -33,30 +117,94 @@ class Repository:
         await self.db[ISSUES].create_index([("township", 1), ("enterprise_id", 1), ("raised_on", 1)])
         await self.db[ISSUES].create_index([("status", 1), ("deadline_provisional", 1), ("township", 1)])
 
-    async def insert(self, doc: dict[str, Any]) -> bool:
-        """False when the issue exists already: intake is exactly-once by the issue's id."""
+    # ------------------------------------------------------------------------------------------ the aggregate
+
+    async def add(self, issue: Issue) -> bool:
+        """Insert a new issue with its events; False when it exists already (intake is exactly-once by the id)."""
+        entries = [_outbox_entry(issue.township, c) for c in issue.changes]
+        doc = {"_id": key(issue.township, issue.issue_id), **state(issue), "version": 1, **outbox.new(entries)}
+        if issue.request is not None:
+            doc[REQUEST] = issue.request
         try:
             await self.db[ISSUES].insert_one(doc)
         except DuplicateKeyError:
             return False
-        outbox.written(ISSUES, doc["_id"], doc.get("outbox", []))
+        outbox.written(ISSUES, doc["_id"], entries)
+        issue.version, issue.changes = 1, []
         return True
 
-    async def get(self, township: str, issue_id: str) -> Optional[dict[str, Any]]:
-        return await self.db[ISSUES].find_one({"_id": key(township, issue_id)})
+    async def get(self, township: str, issue_id: str) -> Optional[Issue]:
+        doc = await self.db[ISSUES].find_one({"_id": key(township, issue_id)}, _NO_OUTBOX)
+        return issue_from(doc) if doc else None
 
-    async def find(self, query: dict[str, Any]) -> list[dict[str, Any]]:
-        return await self.db[ISSUES].find(query, {"outbox": 0, outbox.UNSENT: 0}).sort([("raised_on", 1), ("issue_id", 1)]).to_list()
-
-    async def change(self, doc: dict[str, Any], set_: dict[str, Any], history: dict[str, Any], event: dict) -> bool:
-        """State, history and the event's outbox entry in one write, compare-and-set on `version`;
-        False if someone changed the issue meanwhile."""
-        update = {"$set": set_, "$inc": {"version": 1}, "$push": {"history": history, **outbox.push([event])}}
-        result = await self.db[ISSUES].update_one({"_id": doc["_id"], "version": doc["version"]}, update)
+    async def save(self, issue: Issue) -> bool:
+        """The issue's state, its new history entries and their events in one write, compare-and-set on the version
+        it was read at; False if someone changed it meanwhile (then nothing is written)."""
+        if not issue.changes:
+            return True
+        entries = [_outbox_entry(issue.township, c) for c in issue.changes]
+        fields = {k: v for k, v in state(issue).items() if k != "history"}
+        update = {"$set": fields, "$inc": {"version": 1},
+                  "$push": {"history": {"$each": [c.history for c in issue.changes]}, **outbox.push(entries)}}
+        _id = key(issue.township, issue.issue_id)
+        result = await self.db[ISSUES].update_one({"_id": _id, "version": issue.version}, update)
         if result.modified_count != 1:
             return False
-        outbox.written(ISSUES, doc["_id"], [event])
+        outbox.written(ISSUES, _id, entries)
+        issue.version, issue.changes = issue.version + 1, []
         return True
+
+    async def open_issues(self, township: str) -> list[Issue]:
+        return [issue_from(d) for d in await self._find({"township": township, "status": OPEN})]
+
+    async def provisional_sla_deadlines(self) -> list[Issue]:
+        """Every township's open issues whose SLA deadline was counted over a year without its schedule."""
+        query = {"status": OPEN, "deadline_provisional": True, "deadline_rule": SLA}
+        return [issue_from(d) for d in await self._find(query)]
+
+    async def townships(self) -> list[str]:
+        """The townships with open issues (the sweep's round)."""
+        return sorted({d["township"] async for d in self.db[ISSUES].find({"status": OPEN}, {"township": 1})})
+
+    # ------------------------------------------------------------------------------------------- what is read
+
+    async def shown(self, township: str, issue_id: str) -> Optional[dict[str, Any]]:
+        """The issue with its full history, as the API shows it."""
+        doc = await self.db[ISSUES].find_one({"_id": key(township, issue_id)}, _NO_OUTBOX)
+        return visible(doc) if doc else None
+
+    async def ledger(
+        self,
+        township: Optional[str],
+        *,
+        status: Optional[str] = None,
+        enterprise_id: Optional[str] = None,
+        overdue_on: Optional[date] = None,
+        level: Optional[Level] = None,
+        responsible_unit: Optional[str] = None,
+        provisional: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The ledger (without histories), by day raised: a township's, or the county's (`township=None`);
+        `overdue_on`: only the open issues whose deadline is before that day."""
+        query: dict[str, Any] = {} if township is None else {"township": township}
+        if status:
+            query["status"] = status
+        if enterprise_id:
+            query["enterprise_id"] = enterprise_id
+        if overdue_on:
+            query.update(status=OPEN, deadline={"$lt": overdue_on.isoformat()})
+        if level:
+            query["level"] = level.value
+        if responsible_unit:
+            query["responsible_unit"] = responsible_unit
+        if provisional:
+            query["deadline_provisional"] = True
+        return [visible(d, "history") for d in await self._find(query)]
+
+    async def _find(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return await self.db[ISSUES].find(query, _NO_OUTBOX).sort([("raised_on", 1), ("issue_id", 1)]).to_list()
+
+    # ------------------------------------------------------------------------------- township rules, calendar
 
     async def rules(self, township: str) -> Rules:
         doc = await self.db[SETTINGS].find_one({"_id": township})
@@ -75,6 +223,3 @@ class Repository:
     async def calendar_version(self) -> int:
         doc = await self.db[CALENDAR_VERSION].find_one({"_id": "calendar"})
         return doc["v"] if doc else 0
-
-    async def townships(self) -> list[str]:
-        return sorted({d["township"] async for d in self.db[ISSUES].find({"status": "open"}, {"township": 1})})

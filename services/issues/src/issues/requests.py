@@ -1,22 +1,43 @@
-"""HTTP request bodies of the issues service; unknown fields are refused."""
+"""HTTP request bodies of the issues service; unknown fields are refused.
+
+"Not in the future" is judged on the clock of the app serving the request: the API sets it (`judged_on`) before
+the body is validated. Bodies validated outside a request (tests, tools) use the process's clock."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
-from typing import Optional
+from typing import Iterator, Optional
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from typing_extensions import Annotated
 
+from buildingblocks.clock import Clock
+from buildingblocks.clock import clock as process_clock
 from contracts.enums import IssueCategory, IssueSource, Outcome, Satisfaction
 from contracts.types import USCC, LocalDate, Name, OptionalName
-from issues.domain import today
+from issues.domain import EARLIEST, LATEST
 
 Said = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+_clock: ContextVar[Clock] = ContextVar("issues.requests.clock", default=process_clock)
+
+
+def judged_on(clock: Clock) -> None:
+    """The clock that the bodies validated from now on in this context are judged on (one request's)."""
+    _clock.set(clock)
+
+
+@contextmanager
+def judging_on(clock: Clock) -> Iterator[None]:
+    """The same for a block: bodies validated in it are judged on `clock`."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 def _in_range(day: date) -> date:
-    # Working days are counted day by day: a date centuries away is a typo, and would cost a long count.
     if not EARLIEST <= day <= LATEST:
         raise ValueError(f"must be between {EARLIEST.isoformat()} and {LATEST.isoformat()}")
     return day
@@ -26,8 +47,9 @@ Day = Annotated[LocalDate, AfterValidator(_in_range)]
 
 
 def _not_future(day):
-    if day is not None and day > today():
-        raise ValueError(f"cannot be in the future (today is {today().isoformat()})")
+    today = _clock.get().today()
+    if day is not None and day > today:
+        raise ValueError(f"cannot be in the future (today is {today.isoformat()})")
     return day
 
 

@@ -76,7 +76,8 @@ async def publish_bulletin(
 ):
     p = period_of(period)
     try:
-        return await bulletins.publish(request.app.state.db, request.app.state.bootstrap, scope, p, who.name)
+        return await bulletins.publish(request.app.state.db, request.app.state.bootstrap, scope, p, who.name,
+                                       request.app.state.clock)
     except bulletins.AlreadyPublished as exc:
         return JSONResponse({"detail": f"the {scope} bulletin for {p.text} is already published", "bulletin": exc.bulletin},
                             status_code=409)

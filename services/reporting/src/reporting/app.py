@@ -1,12 +1,15 @@
 from fastapi import FastAPI
 
+from buildingblocks.clock import Clock
+from buildingblocks.clock import clock as process_clock
 from buildingblocks.service import Service
 from reporting import api, consumers, generations, settings
 from reporting.store import Store
 from reporting.views import Views
 
 
-def create_app() -> FastAPI:
+def create_app(clock: Clock = process_clock) -> FastAPI:
+    """The service; `clock` stamps what it publishes (a bulletin's published_at)."""
     service = Service.create(settings.load())
 
     async def indexes(_service: Service) -> None:
@@ -21,4 +24,5 @@ def create_app() -> FastAPI:
     app.state.db = service.db
     app.state.views = views
     app.state.bootstrap = service.settings.kafka_bootstrap_servers
+    app.state.clock = clock
     return app

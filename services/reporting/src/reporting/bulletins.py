@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Any, Optional
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from contracts.envelope import CHINA
+from buildingblocks.clock import Clock
 from reporting import log
 from reporting.report import Period, report_for
 
@@ -27,14 +26,14 @@ class AlreadyPublished(Exception):
         self.bulletin = bulletin
 
 
-async def publish(db: AsyncDatabase, bootstrap: str, scope: str, period: Period, by: str) -> dict[str, Any]:
+async def publish(db: AsyncDatabase, bootstrap: str, scope: str, period: Period, by: str, clock: Clock) -> dict[str, Any]:
     position = await log.end_position(bootstrap)
     report = report_for(await log.facts_until(bootstrap, position), scope, period)
     bulletin = {
         "_id": f"{scope}:{period.text}",
         "scope": scope,
         "period": period.text,
-        "published_at": datetime.now(CHINA).isoformat(),
+        "published_at": clock.now().isoformat(),
         "published_by": by,
         "position": position,
         "hash": content_hash(report),

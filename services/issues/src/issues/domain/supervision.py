@@ -1,34 +1,12 @@
-"""The issues domain, pure: ids that make intake idempotent, deadlines, and supervision levels."""
+"""Supervision (督办): the level of an open issue on a day, and the board of a township's or the county's open issues."""
 from __future__ import annotations
 
-import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable
 
 from contracts.enums import Level
-from contracts.envelope import CHINA
-from issues.calendar import Deadline, WorkCalendar
-from issues.rules import Rules
-
-_NS = uuid.UUID("8a0f9c3e-5b7d-4c1a-9e2f-3d6b1a7c5e90")
-
-
-def today() -> date:
-    return datetime.now(CHINA).date()
-
-
-def issue_id_for_demand(township: str, demand_id: str) -> str:
-    """One issue per visit demand, however often the VisitLogged comes."""
-    return f"i-{uuid.uuid5(_NS, f'demand|{township}|{demand_id}')}"
-
-
-def issue_id_for_report(sender: str, external_id: str) -> str:
-    """One issue per sender (the CloudEvents source) and external id."""
-    return f"i-{uuid.uuid5(_NS, f'report|{sender}|{external_id}')}"
-
-
-def sla_deadline(calendar: WorkCalendar, rules: Rules, category, anchor: date) -> Deadline:
-    return calendar.add_working_days(anchor, rules.sla(category))
+from issues.domain.calendar import WorkCalendar
+from issues.domain.rules import Rules
 
 
 def level_on(calendar: WorkCalendar, rules: Rules, deadline: date, on: date) -> tuple[Level, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.enums import IssueCategory
+from issues.domain.refusals import InvalidValue
 
 DEFAULT_SLA = {
     IssueCategory.labour: 10,
@@ -39,7 +40,7 @@ class RulesIn(BaseModel):
     def applied_to(self, rules: Rules) -> Rules:
         for category, days in self.sla_working_days.items():
             if not 1 <= days <= 250:
-                raise ValueError(f"sla_working_days.{category.value}: must be between 1 and 250 working days")
+                raise InvalidValue(f"sla_working_days.{category.value}", "must be between 1 and 250 working days")
         return Rules(
             sla_working_days={**rules.sla_working_days, **self.sla_working_days},
             blue_within_working_days=rules.blue_within_working_days if self.blue_within_working_days is None else self.blue_within_working_days,
