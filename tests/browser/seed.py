@@ -16,8 +16,8 @@ def uscc() -> str:
     return make(uuid.uuid4().hex)
 
 
-def official(ui, name: str = "测试干部", rank: str = "township") -> str:
-    oid = f"o-{uuid.uuid4().hex[:8]}"
+def official(ui, name: str = "测试干部", rank: str = "township", oid: str = "") -> str:
+    oid = oid or f"o-{uuid.uuid4().hex[:8]}"
     r = httpx.post(f"{ui.url('visits')}/api/v1/townships/{TOWNSHIP}/officials", headers=CLERK,
                    json={"official_id": oid, "name": name, "rank": rank, "unit": "镇政府"})
     r.raise_for_status()

@@ -35,7 +35,7 @@ def _report(ui, scope: str) -> dict:
 
 
 def test_a_leader_reads_the_reports_as_tiles_and_charts_and_downloads_the_ledger(person, ui, seeded):
-    leader = person("dev-county-viewer")
+    leader = person("dev-county-leader")  # 王建国, a 包抓 county leader (a county viewer)
     page = leader.go(f"/reports?scope=dacheng&period={PERIOD}")
     page.wait_for_selector("#chart-categories canvas")
     page.wait_for_selector("#chart-rates canvas")
