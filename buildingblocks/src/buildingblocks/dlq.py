@@ -32,7 +32,6 @@ import base64
 import binascii
 import getpass
 import json
-import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -44,6 +43,8 @@ from contracts.envelope import InvalidEvent, parse
 from contracts.topics import TYPES_BY_TOPIC, dlq_topic
 
 from buildingblocks import deadletter
+from buildingblocks.progress import Progress
+from buildingblocks.settings import KafkaSettings
 
 MARKER = "dlq-marker"
 HANDLED = "handled"
@@ -264,12 +265,15 @@ async def read_dlq(bootstrap: str, dlq: str, from_offset: int = 0, timeout_s: fl
             return out
         consumer.seek(tp, start)
         deadline = asyncio.get_running_loop().time() + timeout_s
+        progress = Progress(f"reading {dlq}", end - start)
         while await consumer.position(tp) < end:
             for records in (await consumer.getmany(tp, timeout_ms=500)).values():
                 out.extend(Record(dlq, r.offset, r.key, r.value or b"", tuple(r.headers or ())) for r in records
                            if r.offset < end)
+                progress.add(len(records))
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"could not read {dlq} to its end ({end}) in {timeout_s}s")
+        progress.finish()
         return out
     finally:
         await consumer.stop()
@@ -321,7 +325,9 @@ async def replay(bootstrap: str, lines: list[Line], *, by: str, dry_run: bool = 
     try:
         if producer:
             await producer.start()
+        progress = Progress("replay", len(lines), unit="lines", every=1000)
         for line in lines:
+            progress.add()
             entry = records[(line.dlq, line.offset)]
             record, where = entry.record, f"line {line.line}: {line.dlq}@{line.offset}"
             if entry.handled is not None:
@@ -352,6 +358,7 @@ async def replay(bootstrap: str, lines: list[Line], *, by: str, dry_run: bool = 
             await producer.send_and_wait(line.dlq, marker_value(line.offset, "replayed", by, line.note),
                                          headers=marker_headers())
             say(f"{where}: replayed to {original}[{sent.partition}]@{sent.offset}{forced}")
+        progress.finish()
     finally:
         if producer:
             await producer.stop()
@@ -372,7 +379,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m buildingblocks.dlq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     bootstrap = dict(help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
-    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), **bootstrap)
+    parser.add_argument("--bootstrap", default=KafkaSettings().kafka_bootstrap_servers, **bootstrap)
     common = argparse.ArgumentParser(add_help=False)  # --bootstrap also after the subcommand
     common.add_argument("--bootstrap", default=argparse.SUPPRESS, **bootstrap)
     sub = parser.add_subparsers(dest="command", required=True)

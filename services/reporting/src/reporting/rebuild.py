@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import AsyncMongoClient
 
 from buildingblocks import mongo
+from buildingblocks.progress import Progress
 from contracts.envelope import InvalidEvent, parse
 from reporting import generations, settings
 from reporting.facts import facts_for
@@ -36,6 +37,7 @@ async def replay(bootstrap: str, group: str, store: Store) -> int:
                                 auto_offset_reset="earliest", max_poll_records=5000, fetch_max_bytes=64 * 1024 * 1024)
     await consumer.start()
     read = 0
+    progress = Progress(f"rebuild into {group}", every=50_000)
     writing: Optional[tuple[asyncio.Task, dict[TopicPartition, int]]] = None
     try:
         while True:
@@ -54,12 +56,14 @@ async def replay(bootstrap: str, group: str, store: Store) -> int:
                 offsets = {tp: rs[-1].offset + 1 for tp, rs in batch.items() if rs}
                 writing = (asyncio.create_task(store.add(facts)), offsets)
                 read += len(records)
+                progress.add(len(records))
                 continue
             assigned = consumer.assignment()
             if assigned:
                 ends = await consumer.end_offsets(list(assigned))
                 behind = [tp for tp in assigned if await consumer.position(tp) < ends[tp]]
                 if not behind:
+                    progress.finish()
                     return read
     finally:
         if writing:

@@ -1,6 +1,5 @@
 import asyncio
 import logging
-import os
 
 from fastapi import FastAPI
 
@@ -13,9 +12,10 @@ log = logging.getLogger("visits")
 
 
 def create_app() -> FastAPI:
-    service = Service.create(settings.load())
+    config = settings.load()
+    service = Service.create(config)
     repository = Repository(service.db)
-    recover_every_s = float(os.environ.get("RECOVERY_INTERVAL_S", "30"))
+    recover_every_s = config.recovery_interval_s
     tasks: dict[str, asyncio.Task] = {}
 
     async def start(_service: Service) -> None:
