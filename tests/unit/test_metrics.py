@@ -256,13 +256,11 @@ class FakeKafka:
         self.down = False
         self.calls = 0
 
-    async def topics(self):
+    async def describe_topics(self, topics):
         if self.down:
             raise ConnectionError("Kafka is away")
-        return {t for t, _ in self.ends}
-
-    def partitions_for_topic(self, topic):
-        return {p for t, p in self.ends if t == topic}
+        return [{"topic": topic, "error_code": 0, "partitions": [{"partition": p} for t, p in self.ends if t == topic]}
+                for topic in topics]
 
     async def list_consumer_group_offsets(self, group, partitions=None):
         self.calls += 1

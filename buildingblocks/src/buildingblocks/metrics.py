@@ -189,8 +189,9 @@ class ConsumerLag:
         if self._clients is None:
             self._clients = await self._clients_factory()
         admin, reader = self._clients
-        await reader.topics()  # fresh metadata: partitions_for_topic reads it
-        tps = [TopicPartition(t, p) for t in self.topics for p in sorted(reader.partitions_for_topic(t) or ())]
+        described = await admin.describe_topics(self.topics)
+        tps = [TopicPartition(t["topic"], p["partition"]) for t in described if not t["error_code"]
+               for p in sorted(t["partitions"], key=lambda p: p["partition"])]
         committed = await admin.list_consumer_group_offsets(self.group, partitions=tps)
         ends = await reader.end_offsets(tps)
         firsts = await reader.beginning_offsets(tps)
