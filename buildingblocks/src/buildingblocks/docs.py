@@ -25,7 +25,7 @@ FILES = {
 }
 # Checked by the token gate before routing; this only documents it (and never refuses by itself).
 BEARER = HTTPBearer(scheme_name="bearer", auto_error=False,
-                    description="A personal token (README, Development tokens), e.g. `dev-dacheng-clerk`.")
+                    description="A personal token (README, Development tokens).")
 
 
 def install(app: FastAPI, title: str, openapi_url: str = "/openapi.json") -> None:

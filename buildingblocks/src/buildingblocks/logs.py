@@ -20,7 +20,9 @@ from typing import Any, Iterator, Optional
 TRACE = 5  # uvicorn's level below debug
 _fields: ContextVar[dict[str, Any]] = ContextVar("log_fields", default={})
 # The attributes every LogRecord has: anything else on a record was passed as `extra=` and is logged as a field.
-_RECORD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# (uvicorn's `color_message` is its message again, with terminal colours.)
+_RECORD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName",
+                                                                              "color_message"}
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
 
 
