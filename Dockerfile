@@ -7,6 +7,12 @@ WORKDIR /vendor
 COPY services/console/package.json services/console/package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts \
  && mkdir out && cp node_modules/htmx.org/dist/htmx.min.js node_modules/echarts/dist/echarts.min.js out/
+# Swagger UI and ReDoc for the services' /docs and /redoc, as buildingblocks/package-lock.json pins them.
+WORKDIR /docs
+COPY buildingblocks/package.json buildingblocks/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts \
+ && mkdir out && cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+      node_modules/swagger-ui-dist/favicon-32x32.png node_modules/redoc/bundles/redoc.standalone.js out/
 
 FROM python:3.11-slim
 
@@ -40,6 +46,9 @@ WORKDIR /app
 COPY --from=vendor /vendor/out/ /tmp/vendor/
 RUN dir=$(python -c 'import console, pathlib; print(pathlib.Path(console.__file__).parent / "static" / "vendor")') \
  && mkdir -p "$dir" && cp /tmp/vendor/*.js "$dir/" && rm -rf /tmp/vendor && ls -l "$dir"
+COPY --from=vendor /docs/out/ /tmp/docs/
+RUN dir=$(python -c 'import buildingblocks.docs as d; print(d.ASSETS)') \
+ && mkdir -p "$dir" && cp /tmp/docs/* "$dir/" && rm -rf /tmp/docs && ls -l "$dir"
 
 USER app
 

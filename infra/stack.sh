@@ -3,7 +3,9 @@
 # infra/store's main), both from Maven Central jars.
 #   infra/stack.sh install                      fetch the Kafka jars and build the store (cached in .cache/infra),
 #                                               the console's npm packages (npm ci, cached in .cache/console) into
-#                                               services/console/src/console/static/vendor/, and, as root,
+#                                               services/console/src/console/static/vendor/, Swagger UI and ReDoc
+#                                               (npm ci, cached in .cache/docs) into
+#                                               buildingblocks/src/buildingblocks/static/docs/, and, as root,
 #                                               apt-get install chromium and fonts-wqy-microhei if missing
 #                                               (the browser tests'; not root and missing: refuses)
 #   infra/stack.sh start STATE KAFKA_PORT MONGO_PORT   start both, wait until ready, create the topics
@@ -31,6 +33,11 @@ CONSOLE_SRC="$ROOT/services/console"
 CONSOLE_CACHE="$ROOT/.cache/console"
 VENDOR="$CONSOLE_SRC/src/console/static/vendor"   # git-ignored: filled from the npm packages below
 VENDOR_FILES="htmx.org/dist/htmx.min.js echarts/dist/echarts.min.js"
+# Swagger UI and ReDoc for every service's /docs and /redoc (buildingblocks/docs.py serves exactly these files)
+DOCS_SRC="$ROOT/buildingblocks"
+DOCS_CACHE="$ROOT/.cache/docs"
+DOCS_VENDOR="$DOCS_SRC/src/buildingblocks/static/docs"   # git-ignored, like the console's vendor/
+DOCS_FILES="swagger-ui-dist/swagger-ui-bundle.js swagger-ui-dist/swagger-ui.css swagger-ui-dist/favicon-32x32.png redoc/bundles/redoc.standalone.js"
 BROWSER_PACKAGES="chromium fonts-wqy-microhei"
 
 log() { printf '[stack] %s\n' "$*" >&2; }
@@ -56,26 +63,34 @@ install() {
   install_vendor
 }
 
-# The console's front-end libraries from the npm registry, as services/console/package-lock.json pins them:
-# `npm ci` in .cache/console (redone only when the lock or package.json changes), then their dist files copied
-# into the console's static/vendor/. Nothing is loaded from a CDN and nothing of it is committed.
-install_vendor() {
-  local sum f stale=""
-  sum=$(cat "$CONSOLE_SRC/package.json" "$CONSOLE_SRC/package-lock.json" | sha256sum | cut -c1-16)
-  [ "$(cat "$CONSOLE_CACHE/.ok" 2>/dev/null)" = "$sum" ] || stale=1
-  for f in $VENDOR_FILES; do [ -f "$CONSOLE_CACHE/node_modules/$f" ] || stale=1; done
+# Front-end files from the npm registry, as a package-lock.json pins them: `npm ci` in a cache folder (redone only
+# when the lock or package.json changes), then the dist files copied where the Python package serves them from.
+# The console's htmx and ECharts; Swagger UI and ReDoc for the services' /docs and /redoc. Nothing is loaded from a
+# CDN and nothing of it is committed.
+npm_vendor() {  # WHAT SRC CACHE VENDOR FILE...
+  local what=$1 src=$2 cache=$3 vendor=$4 sum f stale=""; shift 4
+  sum=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)
+  [ "$(cat "$cache/.ok" 2>/dev/null)" = "$sum" ] || stale=1
+  for f in "$@"; do [ -f "$cache/node_modules/$f" ] || stale=1; done
   if [ -n "$stale" ]; then
-    command -v npm >/dev/null || { log "npm not found: the console's front-end libraries need Node.js 20+ with npm (Debian: apt-get install nodejs npm)"; exit 1; }
-    log "installing the console's front-end libraries (npm ci into $CONSOLE_CACHE)"
-    rm -rf "$CONSOLE_CACHE" && mkdir -p "$CONSOLE_CACHE"
-    cp "$CONSOLE_SRC/package.json" "$CONSOLE_SRC/package-lock.json" "$CONSOLE_CACHE/"
-    (cd "$CONSOLE_CACHE" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-    echo "$sum" > "$CONSOLE_CACHE/.ok"
+    command -v npm >/dev/null || { log "npm not found: $what need Node.js 20+ with npm (Debian: apt-get install nodejs npm)"; exit 1; }
+    log "installing $what (npm ci into $cache)"
+    rm -rf "$cache" && mkdir -p "$cache"
+    cp "$src/package.json" "$src/package-lock.json" "$cache/"
+    (cd "$cache" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+    echo "$sum" > "$cache/.ok"
   fi
-  mkdir -p "$VENDOR"
-  for f in $VENDOR_FILES; do
-    cmp -s "$CONSOLE_CACHE/node_modules/$f" "$VENDOR/${f##*/}" || cp "$CONSOLE_CACHE/node_modules/$f" "$VENDOR/"
+  mkdir -p "$vendor"
+  for f in "$@"; do
+    cmp -s "$cache/node_modules/$f" "$vendor/${f##*/}" || cp "$cache/node_modules/$f" "$vendor/"
   done
+}
+
+install_vendor() {
+  # shellcheck disable=SC2086  # the lists are words
+  npm_vendor "the console's front-end libraries" "$CONSOLE_SRC" "$CONSOLE_CACHE" "$VENDOR" $VENDOR_FILES
+  # shellcheck disable=SC2086
+  npm_vendor "Swagger UI and ReDoc (the services' /docs and /redoc)" "$DOCS_SRC" "$DOCS_CACHE" "$DOCS_VENDOR" $DOCS_FILES
 }
 
 # The browser tests' prerequisites (Playwright drives the system Chromium; never `playwright install`):

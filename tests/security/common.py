@@ -14,18 +14,19 @@ from fastapi import FastAPI
 from jsonschema import Draft202012Validator
 from starlette.routing import Match
 
+from buildingblocks import docs
 from buildingblocks.auth import FORBIDDEN, UNAUTHORIZED
 from tests.support.apps import DEV_TOKENS
 from buildingblocks.clock import clock
 
 SERVICES = ("visits", "issues", "reporting")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-# Routes that answer without a token (README: "Every endpoint other than /health and /openapi.json needs a token";
-# FastAPI adds its documentation pages, which only render /openapi.json; /livez is the no-I/O liveness probe of
-# buildingblocks.service, left out of the OpenAPI document, as is the AsyncAPI document of buildingblocks.asyncapi).
-# Any other route must be in the OpenAPI document, where the tenancy matrix finds it.
-PUBLIC_PATHS = {"/health", "/livez", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
-                "/asyncapi", "/asyncapi.yaml"}
+# Routes that answer without a token (README, Development tokens: /health, /metrics, /openapi.json and the
+# documentation pages, which only render /openapi.json with the files of buildingblocks.docs; /livez is the no-I/O
+# liveness probe of buildingblocks.service; /metrics, /livez and the AsyncAPI document of buildingblocks.asyncapi are
+# left out of the OpenAPI document). Any other route must be in the OpenAPI document, where the tenancy matrix finds it.
+PUBLIC_PATHS = {"/health", "/livez", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
+                "/asyncapi", "/asyncapi.yaml", *(f"{docs.PREFIX}/{name}" for name in docs.FILES)}
 # The path parameters naming whose data it is: a township id (visits, issues, reports) or a bulletin/scorecard/ledger
 # scope (a township id or "county", reporting).
 TENANT_PARAMS = ("township", "scope")

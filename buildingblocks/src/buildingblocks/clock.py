@@ -5,10 +5,10 @@ shifted so that its date is the one given and time still passes. Tests inject `F
 """
 from __future__ import annotations
 
-import os
 from datetime import date, datetime, timedelta
 from typing import Optional, Protocol
 
+from buildingblocks.settings import ClockSettings
 from contracts.envelope import CHINA
 
 
@@ -48,10 +48,12 @@ class FixedClock:
 
 
 def from_env(value: Optional[str] = None) -> SystemClock:
-    day = value if value is not None else os.environ.get("CLOCK_TODAY", "")
-    if not day:
+    if value is None:
+        wanted = ClockSettings().clock_today  # CLOCK_TODAY, typed with the other settings
+    else:
+        wanted = date.fromisoformat(value) if value else None
+    if wanted is None:
         return SystemClock()
-    wanted = date.fromisoformat(day)
     return SystemClock(timedelta(days=(wanted - datetime.now(CHINA).date()).days))
 
 

@@ -22,6 +22,7 @@ class DeadLetters:
     def __init__(self, broker: KafkaBroker, group: str):
         self.broker = broker
         self.group = group
+        self.counts: dict[str, int] = {}  # reason → dead letters sent by this process (the metrics read it)
 
     async def send(self, record: ConsumerRecord, reason: str, detail: str) -> None:
         headers = {k: v.decode("utf-8", "backslashreplace") for k, v in (record.headers or ())}
@@ -36,3 +37,4 @@ class DeadLetters:
         })
         # Awaited: the source offset is committed only once the broker holds the dead letter.
         await self.broker.publish(record.value or b"", dlq_topic(record.topic), key=record.key, headers=headers)
+        self.counts[reason] = self.counts.get(reason, 0) + 1

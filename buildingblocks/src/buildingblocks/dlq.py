@@ -32,7 +32,6 @@ import base64
 import binascii
 import getpass
 import json
-import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -44,6 +43,8 @@ from contracts.envelope import InvalidEvent, parse
 from contracts.topics import TYPES_BY_TOPIC, dlq_topic
 
 from buildingblocks import deadletter
+from buildingblocks.progress import Progress
+from buildingblocks.settings import KafkaSettings
 from buildingblocks.topicreader import NoSuchTopic, TopicReader
 
 MARKER = "dlq-marker"
@@ -250,8 +251,13 @@ async def read_dlq(bootstrap: str, dlq: str, from_offset: int = 0, timeout_s: fl
     async with TopicReader(bootstrap) as reader:
         await reader.partitions([dlq])  # NoSuchTopic, naming it
         ends = await reader.end_offsets([tp])
-        return [Record(dlq, r.offset, r.key, r.value or b"", tuple(r.headers or ()))
-                async for batch in reader.read(ends, {tp: from_offset}, timeout_s=timeout_s) for r in batch]
+        progress = Progress(f"reading {dlq}", max(0, ends[tp] - from_offset))
+        out: list[Record] = []
+        async for batch in reader.read(ends, {tp: from_offset}, timeout_s=timeout_s):
+            out.extend(Record(dlq, r.offset, r.key, r.value or b"", tuple(r.headers or ())) for r in batch)
+            progress.add(len(batch))
+        progress.finish()
+        return out
 
 
 async def pending(bootstrap: str, topics: Iterable[str], from_offset: int = 0,
@@ -300,7 +306,9 @@ async def replay(bootstrap: str, lines: list[Line], *, by: str, dry_run: bool = 
     try:
         if producer:
             await producer.start()
+        progress = Progress("replay", len(lines), unit="lines", every=1000)
         for line in lines:
+            progress.add()
             entry = records[(line.dlq, line.offset)]
             record, where = entry.record, f"line {line.line}: {line.dlq}@{line.offset}"
             if entry.handled is not None:
@@ -331,6 +339,7 @@ async def replay(bootstrap: str, lines: list[Line], *, by: str, dry_run: bool = 
             await producer.send_and_wait(line.dlq, marker_value(line.offset, "replayed", by, line.note),
                                          headers=marker_headers())
             say(f"{where}: replayed to {original}[{sent.partition}]@{sent.offset}{forced}")
+        progress.finish()
     finally:
         if producer:
             await producer.stop()
@@ -351,7 +360,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m buildingblocks.dlq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     bootstrap = dict(help="Kafka bootstrap servers (default: $KAFKA_BOOTSTRAP_SERVERS or 127.0.0.1:9092)")
-    parser.add_argument("--bootstrap", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"), **bootstrap)
+    parser.add_argument("--bootstrap", default=KafkaSettings().kafka_bootstrap_servers, **bootstrap)
     common = argparse.ArgumentParser(add_help=False)  # --bootstrap also after the subcommand
     common.add_argument("--bootstrap", default=argparse.SUPPRESS, **bootstrap)
     sub = parser.add_subparsers(dest="command", required=True)

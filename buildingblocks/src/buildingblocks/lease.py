@@ -74,6 +74,10 @@ class Lease:
         """Held, and within the first half of the term since the last renewal."""
         return self.held and self._clock() < self._started + self.term_s / 2
 
+    def holding(self) -> bool:
+        """Held and not expired as far as we know (the `lease_held` metric); `fresh()` is the stricter test for acting."""
+        return self.held and self._clock() < self._started + self.term_s
+
     async def release(self) -> None:
         """Hand the lease over at once (only if we still hold it)."""
         self.held, self._started = False, float("-inf")

@@ -131,6 +131,7 @@ class Relay:
         self.batch = batch
         self._next_sweep = float("-inf")
         self._queue: dict[str, Pending] = {}  # event id → entry written by this process, in write order
+        self._swept: dict[str, int] = {}  # event id → seq of what the last sweep found and is not published yet
         self._wake = asyncio.Event()
         self.lease = Lease(db[LEASES], f"relay:{name}", lease_s)
         self.holder = self.lease.holder
@@ -164,6 +165,12 @@ class Relay:
 
     # --- one pass ----------------------------------------------------------------------------------------
 
+    def backlog(self) -> tuple[int, Optional[int]]:
+        """What this relay knows is unsent (its process's writes, the last sweep's finds): how many, and the seq
+        (ns since the epoch, when written) of the oldest. A relay that does not hold the lease knows nothing."""
+        seqs = {**self._swept, **{i: int(p.entry["seq"]) for i, p in self._queue.items()}}
+        return len(seqs), min(seqs.values(), default=None)
+
     def hint(self, collection: str, doc_id: Any, entries: list[dict[str, Any]]) -> None:
         for e in entries:
             self._queue[e["id"]] = Pending(collection, doc_id, e, int(e["seq"]))
@@ -186,7 +193,9 @@ class Relay:
         found = dict(self._queue)
         if asyncio.get_running_loop().time() >= self._next_sweep:
             self._next_sweep = asyncio.get_running_loop().time() + self.sweep_s
-            for p in await self.sweep():
+            swept = await self.sweep()
+            self._swept = {p.entry["id"]: int(p.entry["seq"]) for p in swept}
+            for p in swept:
                 found.setdefault(p.entry["id"], p)
         return sorted(found.values(), key=lambda p: p.order)  # stable: ties keep array order
 
@@ -225,6 +234,7 @@ class Relay:
         """One pass: publish pending entries in order, each recorded as sent after its ack. Returns how many."""
         if not await self.acquire():
             self._queue.clear()  # the leader's sweep will find them
+            self._swept.clear()
             return 0
         published = 0
         pending = await self.pending()
@@ -236,6 +246,7 @@ class Relay:
             await self.mark(chunk)
             for p in chunk:
                 self._queue.pop(p.entry["id"], None)
+                self._swept.pop(p.entry["id"], None)
             published += len(chunk)
             self.stats["published"] += len(chunk)
         self.stats["queued"] = len(self._queue)

@@ -1,13 +1,15 @@
-"""Run a service's ASGI app with uvicorn on the settings' host and port."""
+"""Run a service's ASGI app with uvicorn on the settings' host and port, logging JSON lines (logs.py)."""
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 import uvicorn
 
-from buildingblocks.settings import Settings
+from buildingblocks import logs
 
 
-def run(app_path: str, settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(app_path, host=settings.host, port=settings.port, log_level=settings.log_level, factory=True)
+def run(app_path: str, settings: Any) -> None:
+    """`settings`: a buildingblocks Settings (or the console's): service, host, port, log_level, log_format."""
+    cfg = logs.setup(settings.service, settings.log_level, getattr(settings, "log_format", "json"))
+    uvicorn.run(app_path, host=settings.host, port=settings.port, log_level=settings.log_level, log_config=cfg,
+                factory=True)

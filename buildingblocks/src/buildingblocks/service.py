@@ -1,4 +1,5 @@
-"""Every service has the same shape: settings, one Mongo client, one broker, an HTTP app with /health.
+"""Every service has the same shape: settings, one Mongo client, one broker, an HTTP app with /health, /metrics
+and its documentation pages.
 
 A service adds its routes and its subscribers; start-up and shut-down live here once.
 """
@@ -11,17 +12,19 @@ from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable, Optional
 
 from aiokafka.errors import KafkaConnectionError
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Security
 from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
-from buildingblocks import asyncapi, errors, mongo
-from buildingblocks.auth import ScopeRules, TokenStore, install_gate
+from buildingblocks import asyncapi, docs, errors, mongo
+from buildingblocks import metrics as observe
+from buildingblocks.auth import DEV_TOKENS, ScopeRules, TokenStore, install_gate
 from buildingblocks.consumer import BatchConsumer
 from buildingblocks.deadletter import DeadLetters
-from buildingblocks.kafka import make_broker, publishes, subscribe_batches
+from buildingblocks.kafka import make_broker, publishes, servers, subscribe_batches
+from buildingblocks.lease import Lease
 from buildingblocks.settings import Settings
 
 log = logging.getLogger("service")
@@ -38,7 +41,19 @@ class Service:
     on_stop: list[Hook] = field(default_factory=list)
     consumers: list[BatchConsumer] = field(default_factory=list)
     relays: list = field(default_factory=list)  # outbox relays, shown on /health
+    leases: list[Lease] = field(default_factory=list)  # other leases this process may hold (metrics: lease_held)
     stop_timeout_s: float = 10.0  # bound on flushing the producer at shutdown
+    metrics: Optional[observe.Metrics] = None
+    lag: Optional[observe.ConsumerLag] = None  # the consumer group's lag, measured on /metrics
+
+    def __post_init__(self) -> None:
+        if self.metrics is None:
+            self.metrics = observe.Metrics(self.settings.service)
+        self.metrics.collect(lambda: observe.consumer_families(self.consumers))
+        self.metrics.collect(lambda: observe.relay_families(self.relays))
+        self.metrics.collect(lambda: observe.lease_families([r.lease for r in self.relays] + self.leases))
+        self.metrics.collect(lambda: self.lag.families() if self.lag else ())
+        self.metrics.refresh_before_scrape(lambda: self.lag.refresh() if self.lag else asyncio.sleep(0))
 
     @classmethod
     def create(cls, settings: Settings) -> "Service":
@@ -47,10 +62,13 @@ class Service:
 
     def consume(self, topics: list[str], handle, max_records: int = 500) -> None:
         """Batches of each topic → `handle(list[Received])`; offsets committed after it, bad messages dead-lettered."""
+        group = self.settings.consumer_group
         for topic in topics:
-            consumer = BatchConsumer(handle, DeadLetters(self.broker, self.settings.consumer_group))
+            consumer = BatchConsumer(handle, DeadLetters(self.broker, group), topic=topic)
             self.consumers.append(consumer)
             subscribe_batches(self.broker, self.settings, topic, consumer, max_records)
+        consumed = sorted({c.topic for c in self.consumers})
+        self.lag = observe.ConsumerLag(servers(self.settings.kafka_bootstrap_servers), group, consumed)
 
     def publishes(self, topic: str) -> None:
         """Declare a topic this service's outbox relay publishes to: the AsyncAPI document shows its events."""
@@ -99,6 +117,8 @@ class Service:
             finally:
                 for hook in self.on_stop:
                     await hook(self)
+                if self.lag is not None:
+                    await self.lag.close()
                 try:
                     # An idempotent producer never gives up on a queued send: with Kafka down, stop() would hang.
                     await asyncio.wait_for(self.broker.stop(), timeout=self.stop_timeout_s)
@@ -107,11 +127,13 @@ class Service:
                                 self.stop_timeout_s)
                 await self.client.close()
 
-        app = FastAPI(title=title, version=version, lifespan=lifespan)
-        app.state.tokens = TokenStore.from_env()
+        app = FastAPI(title=title, version=version, lifespan=lifespan, docs_url=None, redoc_url=None)
+        app.state.tokens = TokenStore.from_file(self.settings.auth_tokens_file or DEV_TOKENS)
         install_gate(app, scope)
         errors.install_handlers(app)
+        docs.install(app, title)
         asyncapi.install(app, self.broker, title, version)
+        observe.install(app, self.metrics)  # last: the outermost middleware, so it sees the gate's refusals too
 
         @app.get("/health", tags=["ops"], summary="Liveness and dependency check (no auth)")
         async def health() -> JSONResponse:
@@ -133,6 +155,6 @@ class Service:
         async def livez() -> dict[str, bool]:
             return {"live": True}
 
-        for router in routers or []:
-            app.include_router(router)
+        for router in routers or []:  # every route of theirs is under /api/ and needs a token: documented so
+            app.include_router(router, dependencies=[Security(docs.BEARER)])
         return app

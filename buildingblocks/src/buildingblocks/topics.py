@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import time
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -15,6 +14,7 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from pymongo import MongoClient
 
 from buildingblocks.kafka import servers
+from buildingblocks.settings import TopicSettings
 from contracts.topics import EVENT_TOPIC_CONFIG, PARTITIONS, TYPES_BY_TOPIC, dlq_topic
 
 log = logging.getLogger("topics")
@@ -23,10 +23,11 @@ log = logging.getLogger("topics")
 def wanted() -> list[NewTopic]:
     """The topics with their replication: `TOPIC_REPLICATION_FACTOR` (default 1, the local single broker) and, when
     set, `TOPIC_MIN_INSYNC_REPLICAS` (a production cluster: 3 and 2, with producers' acks=all)."""
-    replicas = int(os.environ.get("TOPIC_REPLICATION_FACTOR", "1"))
+    settings = TopicSettings()
+    replicas = settings.topic_replication_factor
     config = dict(EVENT_TOPIC_CONFIG)
-    if min_isr := os.environ.get("TOPIC_MIN_INSYNC_REPLICAS"):
-        config["min.insync.replicas"] = str(int(min_isr))
+    if min_isr := settings.topic_min_insync_replicas:
+        config["min.insync.replicas"] = str(min_isr)
     topics = []
     for topic in TYPES_BY_TOPIC:
         topics.append(NewTopic(topic, PARTITIONS, replicas, topic_configs=dict(config)))
@@ -76,11 +77,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--wait-mongo", action="store_true", help="also wait until MONGODB_URI answers a ping")
     args = parser.parse_args()
-    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    settings = TopicSettings()
+    bootstrap = settings.kafka_bootstrap_servers
     created = asyncio.run(ensure_topics(bootstrap))
     print(f"topics: created {created or 'none'} on {bootstrap}")
     if args.wait_mongo:
-        wait_mongo(os.environ.get("MONGODB_URI", "mongodb://127.0.0.1:27017/?directConnection=true"))
+        wait_mongo(settings.mongodb_uri)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from buildingblocks import errors
 from buildingblocks.auth import TokenStore
 from buildingblocks.clock import FixedClock
+from buildingblocks.metrics import Metrics
 from issues import api
 from issues.calendar import WorkCalendar, builtin_schedules
 from issues.handlers import Context
+from issues.metrics import Escalations
 from tests.support.apps import bearer
 from tests.unit.issues.fakes import FakeRepository
 
@@ -33,6 +35,7 @@ def app_on(repo: FakeRepository, clock: FixedClock) -> FastAPI:
     errors.install_handlers(app)
     app.include_router(api.router)
     app.state.ctx = Context(repo, WorkCalendar(builtin_schedules()), clock=clock)
+    app.state.escalations = Escalations(Metrics("issues"))
     return app
 
 

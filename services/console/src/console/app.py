@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pymongo import AsyncMongoClient
 
-from buildingblocks.auth import TokenStore
+from buildingblocks import metrics
+from buildingblocks.auth import DEV_TOKENS, TokenStore
 from console import security, settings as console_settings
 from console.messages import explain
 from console.sessions import MongoSessions, SessionStore
@@ -38,13 +39,14 @@ def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstr
 
     app = FastAPI(title="遍访企业 控制台", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = cfg
-    app.state.tokens = TokenStore.from_env()
+    app.state.tokens = TokenStore.from_file(cfg.auth_tokens_file or DEV_TOKENS)
     app.state.sessions = sessions or MongoSessions(client[cfg.mongodb_db], timedelta(minutes=cfg.session_idle_minutes))
     app.state.upstream = upstream or Upstream(
         {"visits": cfg.visits_url, "issues": cfg.issues_url, "reporting": cfg.reporting_url}, cfg.upstream_timeout_s)
     app.state.township_cache = {}
     security.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    metrics.install(app, metrics.Metrics("console"))  # HTTP by route and status; no token, like /health
 
     @app.exception_handler(SignInRequired)
     async def to_signin(request: Request, _exc):

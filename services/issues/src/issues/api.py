@@ -101,8 +101,9 @@ async def county_supervision(_: CountyViewer, c: Ctx):
 
 
 @router.post(T + "/supervision/sweep", tags=["supervision (督办)"], summary="Run the escalation sweep now (as of `on`)")
-async def run_sweep(township: str, _: Admin, c: Ctx, on: Annotated[Optional[Day], Query()] = None):
+async def run_sweep(township: str, _: Admin, c: Ctx, request: Request, on: Annotated[Optional[Day], Query()] = None):
     changed = await handlers.sweep(c, township, on)
+    request.app.state.escalations.count(changed)
     return {"changed": [{"issue_id": d["issue_id"], "level": d["level"]} for d in changed]}
 
 

@@ -1,6 +1,5 @@
 import asyncio
 import logging
-import os
 
 from fastapi import FastAPI
 
@@ -11,6 +10,7 @@ from buildingblocks.lease import LEASES, Lease
 from buildingblocks.service import Service
 from contracts.topics import ISSUES
 from issues import api, handlers, intake, settings
+from issues.metrics import Escalations
 from issues.calendar import WorkCalendar, builtin_schedules
 from issues.repository import OUTBOX_COLLECTIONS, Repository
 
@@ -20,12 +20,15 @@ log = logging.getLogger("issues")
 def create_app(clock: Clock = process_clock) -> FastAPI:
     """The service; `clock` says what day it is to the handlers, the sweep and the request checks (tests pass a
     FixedClock; the process's clock follows CLOCK_TODAY)."""
-    service = Service.create(settings.load())
+    config = settings.load()
+    service = Service.create(config)
     repo = Repository(service.db)
     ctx = handlers.Context(repo, WorkCalendar(builtin_schedules()), clock=clock)
-    sweep_every_s = float(os.environ.get("SWEEP_INTERVAL_S", "60"))
+    sweep_every_s = config.sweep_interval_s
     # One replica sweeps: the holder of this lease, renewed every sweep. A dead holder's lease expires after the term.
-    lease = Lease(service.db[LEASES], "sweep:escalation", float(os.environ.get("SWEEP_LEASE_S", max(3 * sweep_every_s, 10.0))))
+    lease = Lease(service.db[LEASES], "sweep:escalation", config.sweep_lease_term_s)
+    service.leases.append(lease)
+    escalations = Escalations(service.metrics)
     stats = {"sweeps": 0, "leader": False, "last_error": None}
     sweeper: dict[str, asyncio.Task] = {}
 
@@ -57,7 +60,7 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
                 for township in await repo.townships():
                     if not lease.fresh() and not await lease.acquire():
                         break  # lost it mid-sweep: the new holder sweeps (each level change is a compare-and-set)
-                    await handlers.sweep(ctx, township)  # today by the app's clock
+                    escalations.count(await handlers.sweep(ctx, township))  # today by the app's clock
                 stats["sweeps"] += 1
             except Exception as exc:  # the next sweep tries again
                 stats["last_error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -71,4 +74,5 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
     app = service.http_app("issues", "0.1.0", routers=[api.router], scope=api.SCOPE_RULES)
     app.state.ctx = ctx
     app.state.sweep = stats
+    app.state.escalations = escalations
     return app

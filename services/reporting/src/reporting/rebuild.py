@@ -20,6 +20,7 @@ from aiokafka import TopicPartition
 from pymongo import AsyncMongoClient
 
 from buildingblocks import mongo
+from buildingblocks.progress import Progress
 from buildingblocks.topicreader import Offsets, TopicReader
 from contracts.envelope import InvalidEvent, parse
 from reporting import generations, settings
@@ -36,18 +37,20 @@ async def replay(bootstrap: str, group: str, store: Store) -> int:
     more has arrived; returns the records read. The group `group` commits what is written, so its lag shows the
     progress. Reading and validating the next batch overlaps the database's insert of the last one (two cores)."""
     read = 0
+    progress = Progress(f"rebuild into {group}", every=50_000)
     async with TopicReader(bootstrap, group=group, max_poll_records=BATCH, fetch_max_bytes=64 * 1024 * 1024) as reader:
         start: Optional[Offsets] = None  # each partition's beginning
         while True:
             ends = await reader.end_offsets(TOPICS, wait_s=TOPICS_WAIT_S)
             if ends == start:
+                progress.finish()
                 return read
-            read += await _replay_to(reader, store, ends, start)
+            read += await _replay_to(reader, store, ends, start, progress)
             await reader.commit(ends)  # the group has caught up with this position
             start = ends
 
 
-async def _replay_to(reader: TopicReader, store: Store, until: Offsets, start: Optional[Offsets]) -> int:
+async def _replay_to(reader: TopicReader, store: Store, until: Offsets, start: Optional[Offsets], progress: Progress) -> int:
     read = 0
     writing: Optional[tuple[asyncio.Task, Offsets]] = None
     try:
@@ -63,6 +66,7 @@ async def _replay_to(reader: TopicReader, store: Store, until: Offsets, start: O
             offsets = {TopicPartition(r.topic, r.partition): r.offset + 1 for r in records}
             writing = (asyncio.create_task(store.add(facts)), offsets)
             read += len(records)
+            progress.add(len(records))
         if writing:
             await _finish(reader, *writing)
             writing = None

@@ -1,3 +1,4 @@
+"""The reporting service's settings (also `python -m reporting.rebuild`'s): buildingblocks' shared ones."""
 from buildingblocks.settings import Settings
 
 PORT = 8003
@@ -5,5 +6,12 @@ PORT = 8003
 GENERATION = 1
 
 
-def load() -> Settings:
-    return Settings.from_env("reporting", PORT, consumer_group=f"reporting.projections.v{GENERATION}")
+class ReportingSettings(Settings):
+    service: str = "reporting"
+    port: int = PORT
+    mongodb_db: str = "reporting"
+    consumer_group: str = f"reporting.projections.v{GENERATION}"
+
+
+def load() -> ReportingSettings:
+    return ReportingSettings()

@@ -1,6 +1,5 @@
 import asyncio
 import logging
-import os
 
 from fastapi import FastAPI
 
@@ -17,9 +16,10 @@ log = logging.getLogger("visits")
 
 def create_app(clock: Clock = clocks.clock) -> FastAPI:
     """The visits service; `clock` is where every "today" and "now" of it comes from (the process's by default)."""
-    service = Service.create(settings.load())
+    config = settings.load()
+    service = Service.create(config)
     repository = Repository(service.db)
-    recover_every_s = float(os.environ.get("RECOVERY_INTERVAL_S", "30"))
+    recover_every_s = config.recovery_interval_s
     tasks: dict[str, asyncio.Task] = {}
 
     async def start(_service: Service) -> None:

@@ -1,7 +1,18 @@
+"""The visits service's settings: buildingblocks' shared ones and its own (README, Configuration)."""
+from pydantic import Field
+
 from buildingblocks.settings import Settings
 
 PORT = 8001
 
 
-def load() -> Settings:
-    return Settings.from_env("visits", PORT)
+class VisitsSettings(Settings):
+    service: str = "visits"
+    port: int = PORT
+    mongodb_db: str = "visits"
+    # How often every replica stores the visits a dead process reserved but never stored (handlers.recover_reserved).
+    recovery_interval_s: float = Field(30.0, gt=0)
+
+
+def load() -> VisitsSettings:
+    return VisitsSettings()
