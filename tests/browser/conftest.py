@@ -23,9 +23,11 @@ PHONE = {"width": 360, "height": 640}
 DESKTOP = {"width": 1280, "height": 860}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ui(stack) -> ConsoleStack:
-    """visits, issues, reporting and the console as processes, with databases of their own."""
+    """visits, issues, reporting and the console as processes, with databases of their own. Stopped after the
+    browser tests: its issues service raises issues from every visit on the shared topic and publishes them, which
+    tests counting a township's IssueRaised events must not see."""
     started = ConsoleStack().start()
     yield started
     started.stop()
