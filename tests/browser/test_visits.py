@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import httpx
 
+from buildingblocks.clock import clock
 from tests.browser import seed
 
 VISIT_PAGE = re.compile(r"/visits/v-[0-9a-f-]+\?done=logged$")
 
 
 def china_today() -> date:
-    return datetime.now(timezone(timedelta(hours=8))).date()
+    return clock.today()  # the services' day (CLOCK_TODAY moves both)
 
 
 def visits_of(ui, enterprise_id: str) -> list[dict]:

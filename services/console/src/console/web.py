@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from buildingblocks import clock as clocks
 from buildingblocks.auth import Role
 from console import words
 from console.messages import Problem, explain
@@ -24,11 +25,11 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals.update(words=words)
 templates.env.filters["zh"] = lambda value, table: getattr(words, table).get(value, value) if value is not None else ""
-CHINA_OFFSET_S = 8 * 3600
 
 
 def china_today() -> date:
-    return datetime.fromtimestamp(time.time() + CHINA_OFFSET_S, tz=timezone.utc).date()
+    """Today in China, by the process's clock (CLOCK_TODAY moves it with the services')."""
+    return clocks.clock.today()
 
 
 class SignInRequired(Exception):
