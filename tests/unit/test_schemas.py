@@ -73,16 +73,21 @@ def validator(event_type: str) -> jsonschema.protocols.Validator:
 
 
 # Issue events added beyond v1 ("more may follow"), with their fields as the README documents them.
-ADDED_FIELDS = {
-    "IssueAssigned": {"issue_id", "enterprise_id", "responsible_unit", "previous_unit", "assigned_on", "reason"},
+ADDED_FIELDS = {  # the events beyond v1, field for field as the README's event table names them
+    "IssueAssigned": {"issue_id", "enterprise_id", "responsible_unit", "previous_unit", "assigned_on", "reason", "unit_id", "previous_unit_id"},
     "IssueReopened": {"issue_id", "enterprise_id", "category", "reopened_on", "reason", "deadline"},
-    "IssueDeadlineChanged": {
-        "issue_id", "enterprise_id", "deadline", "previous_deadline", "deadline_provisional", "changed_on", "reason",
-    },
-    "IssueEscalated": {
-        "issue_id", "enterprise_id", "level", "previous_level", "on", "deadline", "overdue_working_days",
-        "responsible_unit",
-    },
+    "IssueDeadlineChanged": {"issue_id", "enterprise_id", "deadline", "previous_deadline", "deadline_provisional", "changed_on", "reason"},
+    "IssueEscalated": {"issue_id", "enterprise_id", "level", "previous_level", "on", "deadline", "overdue_working_days", "responsible_unit", "unit_id"},
+    "IssueAcknowledged": {"issue_id", "enterprise_id", "unit_id", "responsible_unit", "assigned_on", "acknowledged_on", "working_days_to_acknowledge", "on_time"},
+    "IssueReturned": {"issue_id", "enterprise_id", "unit_id", "responsible_unit", "returned_on", "reason", "suggested_unit_id"},
+    "IssueCoHandlingSet": {"issue_id", "enterprise_id", "lead_unit_id", "co_unit_ids", "set_on"},
+    "IssueProgressNoted": {"issue_id", "enterprise_id", "unit_id", "noted_on", "note", "part_done"},
+    "IssueExtensionRequested": {"issue_id", "enterprise_id", "request_id", "unit_id", "deadline", "requested_deadline", "requested_on", "reason"},
+    "IssueExtensionDecided": {"issue_id", "enterprise_id", "request_id", "approved", "decided_on", "deadline", "reason"},
+    "IssueFollowedUp": {"issue_id", "enterprise_id", "followed_up_on", "satisfaction", "note", "unit_id"},
+    "FindingRaised": {"issue_id", "found_by", "subject_kind", "subject_name", "subject_unit_id", "category", "description", "responsible_unit", "unit_id", "visit_id", "raised_on", "deadline", "deadline_provisional"},
+    "FindingClosed": {"issue_id", "subject_name", "category", "raised_on", "deadline", "closed_on", "outcome", "resolution", "unit_id", "working_days_to_close"},
+    "UnitRegistered": {"unit_id", "name", "kind", "parent_id", "head", "active"},
 }
 
 

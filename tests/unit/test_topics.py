@@ -9,7 +9,10 @@ from contracts.events import PAYLOADS
 CONTRACT_TOPICS = {
     "visits.v1": {"EnterpriseRegistered", "VisitLogged"},
     # IssueRaised and IssueClosed are v1; the rest are the documented additions ("more may follow").
-    "issues.v1": {"IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated"},
+    "issues.v1": {"IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
+                  "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",
+                  "IssueExtensionRequested", "IssueExtensionDecided", "IssueFollowedUp", "FindingRaised",
+                  "FindingClosed", "UnitRegistered"},
     "intake.v1": {"DemandReported"},
 }
 

@@ -79,3 +79,28 @@ class Level(str, Enum):
     blue = "blue"      # due within N working days
     yellow = "yellow"  # overdue
     red = "red"        # overdue by more than M working days
+
+
+class UnitKind(str, Enum):
+    """What kind of responsible unit (责任单位) works an issue."""
+
+    county_department = "county_department"  # 县直部门
+    township_office = "township_office"      # 乡镇站所、办公室
+    park_service = "park_service"            # 园区服务点（"园小二"）
+    other = "other"
+
+
+class FindingSource(str, Enum):
+    """Where a problem that is not an enterprise's was found."""
+
+    walkthrough = "walkthrough"  # 一把手走流程
+    inspection = "inspection"    # 督查（整改）
+    other = "other"
+
+
+class SubjectKind(str, Enum):
+    """What a finding is about, when it is not an enterprise."""
+
+    procedure = "procedure"  # 办事流程
+    unit = "unit"            # 单位、窗口
+    other = "other"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer
 from contracts.enums import (
     Channel,
     EnterpriseCategory,
+    FindingSource,
     IssueCategory,
     IssueSource,
     Level,
@@ -18,6 +19,8 @@ from contracts.enums import (
     Rank,
     Satisfaction,
     Service,
+    SubjectKind,
+    UnitKind,
     VisitKind,
 )
 from contracts.types import USCC, Flag, Id, LocalDate, Name, OptionalName, Text
@@ -100,7 +103,11 @@ class IssueRaised(Payload):
     deadline: LocalDate
     # Beyond v1: true when the deadline was counted on weekends alone (that year's holidays not loaded yet).
     deadline_provisional: Optional[Flag] = None
-    extensions: ClassVar[tuple[str, ...]] = ("deadline_provisional",)
+    # Beyond v1: the registered unit it was routed to, and the sender's own id and system (e.g. the 12345 工单).
+    unit_id: Optional[Id] = None
+    external_id: Optional[Id] = None
+    source_system: OptionalName = None
+    extensions: ClassVar[tuple[str, ...]] = ("deadline_provisional", "unit_id", "external_id", "source_system")
 
 
 class IssueClosed(Payload):
@@ -115,6 +122,12 @@ class IssueClosed(Payload):
     outcome: Outcome
     resolution: Text
     satisfaction: Optional[Satisfaction] = None
+    # Beyond v1: the unit that closed it, the working days from raised (or reopened) to closed, the sender's ids.
+    unit_id: Optional[Id] = None
+    working_days_to_close: Optional[int] = Field(default=None, ge=0)
+    external_id: Optional[Id] = None
+    source_system: OptionalName = None
+    extensions: ClassVar[tuple[str, ...]] = ("unit_id", "working_days_to_close", "external_id", "source_system")
 
 
 class DemandReported(Payload):
@@ -129,6 +142,8 @@ class DemandReported(Payload):
 
 
 # ---- Issue events beyond contract v1 (CONTRACTS.md: "more may follow"); all on issues.v1. ----
+# `enterprise_id` is absent (null) on the events of a finding (FindingRaised): a problem in a procedure or a unit.
+# Their Kafka key is the enterprise_id, or the issue_id for a finding.
 
 
 class IssueAssigned(Payload):
@@ -136,12 +151,16 @@ class IssueAssigned(Payload):
 
     event_type: ClassVar[str] = "IssueAssigned"
     subject_field: ClassVar[str] = "issue_id"
+    extensions: ClassVar[tuple[str, ...]] = ("unit_id", "previous_unit_id")
     issue_id: Id
-    enterprise_id: USCC
+    enterprise_id: Optional[USCC] = None
     responsible_unit: Name
     previous_unit: OptionalName = None
     assigned_on: LocalDate
     reason: Text = ""
+    # The registered units (absent: a free-text unit, shown as unregistered).
+    unit_id: Optional[Id] = None
+    previous_unit_id: Optional[Id] = None
 
 
 class IssueReopened(Payload):
@@ -150,7 +169,7 @@ class IssueReopened(Payload):
     event_type: ClassVar[str] = "IssueReopened"
     subject_field: ClassVar[str] = "issue_id"
     issue_id: Id
-    enterprise_id: USCC
+    enterprise_id: Optional[USCC] = None
     category: IssueCategory
     reopened_on: LocalDate
     reason: Text
@@ -158,12 +177,12 @@ class IssueReopened(Payload):
 
 
 class IssueDeadlineChanged(Payload):
-    """The deadline in force changed: extended with a reason, or recounted once a holiday schedule was loaded."""
+    """The deadline in force changed: an approved extension, or recounted once a holiday schedule was loaded."""
 
     event_type: ClassVar[str] = "IssueDeadlineChanged"
     subject_field: ClassVar[str] = "issue_id"
     issue_id: Id
-    enterprise_id: USCC
+    enterprise_id: Optional[USCC] = None
     deadline: LocalDate
     previous_deadline: LocalDate
     deadline_provisional: Flag = False
@@ -176,16 +195,169 @@ class IssueEscalated(Payload):
 
     event_type: ClassVar[str] = "IssueEscalated"
     subject_field: ClassVar[str] = "issue_id"
+    extensions: ClassVar[tuple[str, ...]] = ("unit_id",)
     issue_id: Id
-    enterprise_id: USCC
+    enterprise_id: Optional[USCC] = None
     level: Level
     previous_level: Level
     on: LocalDate
     deadline: LocalDate
     overdue_working_days: int = Field(ge=0)
     responsible_unit: OptionalName = None
+    unit_id: Optional[Id] = None
+
+
+class IssueAcknowledged(Payload):
+    """签收: the lead unit took the issue on."""
+
+    event_type: ClassVar[str] = "IssueAcknowledged"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    unit_id: Id
+    responsible_unit: Name
+    assigned_on: LocalDate  # the routing this acknowledges
+    acknowledged_on: LocalDate
+    working_days_to_acknowledge: int = Field(ge=0)  # from assigned_on, on the working-day calendar
+    on_time: Flag  # within the township's `acknowledge_within` working days
+
+
+class IssueReturned(Payload):
+    """退回: the unit says the issue is not its own; it waits for the dispatcher to route it again."""
+
+    event_type: ClassVar[str] = "IssueReturned"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    unit_id: Id
+    responsible_unit: Name
+    returned_on: LocalDate
+    reason: Text
+    suggested_unit_id: Optional[Id] = None  # the unit it should go to, where the returning unit knows
+
+
+class IssueCoHandlingSet(Payload):
+    """协办: the lead unit and the co-units, each of which reports its part (IssueProgressNoted, part_done)."""
+
+    event_type: ClassVar[str] = "IssueCoHandlingSet"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    lead_unit_id: Id
+    co_unit_ids: list[Id] = Field(default_factory=list)
+    set_on: LocalDate
+
+
+class IssueProgressNoted(Payload):
+    """阶段答复: a progress note, visible to the township and the 包抓 leader; `part_done` is a co-unit's part reported."""
+
+    event_type: ClassVar[str] = "IssueProgressNoted"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    unit_id: Optional[Id] = None  # absent: noted by the township
+    noted_on: LocalDate
+    note: Text
+    part_done: Flag = False
+
+
+class IssueExtensionRequested(Payload):
+    """延期申请: the unit asks for a later deadline, with the reason."""
+
+    event_type: ClassVar[str] = "IssueExtensionRequested"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    request_id: Id
+    unit_id: Optional[Id] = None
+    deadline: LocalDate  # the deadline in force when asked
+    requested_deadline: LocalDate
+    requested_on: LocalDate
+    reason: Text
+
+
+class IssueExtensionDecided(Payload):
+    """延期审批: a supervisor or admin approved (then IssueDeadlineChanged follows) or refused the request."""
+
+    event_type: ClassVar[str] = "IssueExtensionDecided"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    request_id: Id
+    approved: Flag
+    decided_on: LocalDate
+    deadline: LocalDate  # the deadline in force after the decision
+    reason: Text = ""
+
+
+class IssueFollowedUp(Payload):
+    """回访: someone who is not the handler asked the enterprise; dissatisfied reopens it (IssueReopened follows)."""
+
+    event_type: ClassVar[str] = "IssueFollowedUp"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    enterprise_id: Optional[USCC] = None
+    followed_up_on: LocalDate
+    satisfaction: Satisfaction
+    note: Text = ""
+    unit_id: Optional[Id] = None  # the unit that closed it
+
+
+class FindingRaised(Payload):
+    """A problem in a procedure or a unit (一把手走流程, 督查整改), not an enterprise's: worked like an issue.
+    Its later events are the issue events above with `enterprise_id` absent, and FindingClosed."""
+
+    event_type: ClassVar[str] = "FindingRaised"
+    subject_field: ClassVar[str] = "issue_id"
+    extensions: ClassVar[tuple[str, ...]] = ("deadline_provisional", "unit_id", "visit_id")
+    issue_id: Id
+    found_by: FindingSource
+    subject_kind: SubjectKind
+    subject_name: Name  # the procedure or unit, as named
+    subject_unit_id: Optional[Id] = None
+    category: IssueCategory
+    description: Text
+    responsible_unit: OptionalName = None
+    unit_id: Optional[Id] = None
+    visit_id: Optional[Id] = None  # the walkthrough visit that found it
+    raised_on: LocalDate
+    deadline: LocalDate
+    deadline_provisional: Optional[Flag] = None
+
+
+class FindingClosed(Payload):
+    """A finding is closed (the counterpart of IssueClosed, which v1 readers take to name an enterprise)."""
+
+    event_type: ClassVar[str] = "FindingClosed"
+    subject_field: ClassVar[str] = "issue_id"
+    issue_id: Id
+    subject_name: Name
+    category: IssueCategory
+    raised_on: LocalDate
+    deadline: LocalDate
+    closed_on: LocalDate
+    outcome: Outcome
+    resolution: Text
+    unit_id: Optional[Id] = None
+    working_days_to_close: Optional[int] = Field(default=None, ge=0)
+
+
+class UnitRegistered(Payload):
+    """A responsible unit (责任单位) registered or changed; `township` of the envelope is "county" for county units.
+    Contacts for notices are not here: they stay with the notifier's recipients."""
+
+    event_type: ClassVar[str] = "UnitRegistered"
+    subject_field: ClassVar[str] = "unit_id"
+    unit_id: Id
+    name: Name
+    kind: UnitKind
+    parent_id: Optional[Id] = None
+    head: OptionalName = None  # the head's name
+    active: Flag = True
 
 
 V1 = (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReported)
-ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated)
+ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated, IssueAcknowledged, IssueReturned,
+         IssueCoHandlingSet, IssueProgressNoted, IssueExtensionRequested, IssueExtensionDecided, IssueFollowedUp,
+         FindingRaised, FindingClosed, UnitRegistered)
 PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}
