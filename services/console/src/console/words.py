@@ -1,7 +1,7 @@
 """The Chinese a person reads for each value of the contract's enumerations and each field of a request."""
 from __future__ import annotations
 
-ROLES = {1: "只读", 2: "经办", 3: "管理员"}
+ROLES = {0: "承办单位", 1: "只读", 2: "经办", 3: "督查", 4: "管理员"}
 
 ENTERPRISE_CATEGORY = {
     "industry": "规上工业", "construction": "资质建筑业", "trade": "限上批零住餐", "services": "规上服务业",
