@@ -275,6 +275,8 @@ async def put_unit(ctx: Context, township: str, unit_id: str, body: UnitIn) -> d
         if parent is None or parent["township"] not in (township, COUNTY) or body.parent_id == unit_id:
             raise Invalid("parent_id", f"{body.parent_id} is not another registered unit of {township} or the county")
     unit = {"unit_id": unit_id, "township": township, **body.model_dump(mode="json")}
+    if await ctx.repo.unit(unit_id) == unit:
+        return unit  # nothing changed: nothing to publish (a repeated PUT, `make demo` run again)
     event = UnitRegistered(unit_id=unit_id, name=body.name, kind=body.kind, parent_id=body.parent_id, head=body.head,
                            active=body.active)
     if not await ctx.repo.put_unit(unit, event, ctx.clock.now()):
