@@ -640,3 +640,84 @@ def test_the_county_total_is_over_all_events_not_an_average_of_rates():
     county = s.report("2025-02", township=None)
     assert (county["enterprises_registered"], county["enterprises_visited"]) == (4, 1)
     assert county["coverage_rate"] == pytest.approx(0.25, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------ the units' figures, by hand
+
+U, C = "u-a", "c-x"
+
+
+def units_of(s: Stream, text: str, township: Optional[str] = "t1") -> list[dict]:
+    """The per-unit table, checked against the reference as `Stream.report` checks the report."""
+    facts = stored_facts(s.events)
+    period = Period.parse(text)
+    tallies = {t: tally(facts, t, period) for t in {e.township for e in s.events if e.type != "UnitRegistered"}}
+    got = units_table(tallies[township] if township else county_total(tallies, period), facts.get(UNITS, []))
+    assert got == reference_units(s.events, township, ref_period(text)), "service and reference disagree"
+    return got
+
+
+def ack(issue_id: str, unit: str, on: str, days: int, on_time: bool = True, eid: Optional[str] = A) -> IssueAcknowledged:
+    return IssueAcknowledged(issue_id=issue_id, enterprise_id=eid, unit_id=unit, responsible_unit="某单位",
+                             assigned_on=date.fromisoformat(on), acknowledged_on=date.fromisoformat(on),
+                             working_days_to_acknowledge=days, on_time=on_time)
+
+
+def test_p90_is_the_nearest_rank_and_the_county_takes_it_over_all_townships_values():
+    s = Stream().add(raised("i-1", "2025-03-03", "2025-03-20"), "2025-03-03T09:00:00+08:00")
+    for n, days in enumerate([0, 1, 1, 2, 2, 3, 3, 4, 9]):  # 9 values: rank ⌈8.1⌉ = 9 → 9
+        s.add(ack("i-1", U, "2025-03-04", days), f"2025-03-04T09:{n:02d}:00+08:00")
+    r = s.report("2025-03")
+    assert (r["acknowledgements"], r["p90_working_days_to_acknowledge"]) == (9, 9)
+    assert r["mean_working_days_to_acknowledge"] == pytest.approx(25 / 9)
+    s.add(raised("i-2", "2025-03-03", "2025-03-20", eid=USCC_POOL[8]), "2025-03-03T10:00:00+08:00", township="t2")
+    s.add(ack("i-2", U, "2025-03-05", 0, eid=USCC_POOL[8]), "2025-03-05T10:00:00+08:00", township="t2")
+    county = s.report("2025-03", township=None)  # 10 values: rank 9 → 4, not the mean of the townships' p90s
+    assert (county["acknowledgements"], county["p90_working_days_to_acknowledge"]) == (10, 4)
+    assert county["mean_working_days_to_acknowledge"] == pytest.approx(2.5)
+
+
+def test_a_reopened_issue_is_closed_by_its_close_after_the_reopening_and_only_a_later_follow_up_rates_it():
+    s = (Stream()
+         .add(IssueRaised(issue_id="i-1", enterprise_id=A, source="visit", category="labour", description="",
+                          responsible_unit="镇人社所", unit_id=U, raised_on=date(2025, 3, 3), deadline=date(2025, 3, 20)),
+              "2025-03-03T09:00:00+08:00")
+         .add(IssueAssigned(issue_id="i-1", enterprise_id=A, responsible_unit="镇人社所", unit_id=U,
+                            assigned_on=date(2025, 3, 3)), "2025-03-03T09:01:00+08:00")  # the same routing again
+         .add(closed("i-1", "2025-03-03", "2025-03-20", "2025-03-10", satisfaction=None), "2025-03-10T09:00:00+08:00")
+         .add(IssueFollowedUp(issue_id="i-1", enterprise_id=A, followed_up_on=date(2025, 3, 11), satisfaction="dissatisfied"),
+              "2025-03-11T09:00:00+08:00")
+         .add(IssueReopened(issue_id="i-1", enterprise_id=A, category="labour", reopened_on=date(2025, 3, 11),
+                            reason="回访不满意", deadline=date(2025, 4, 8)), "2025-03-11T09:01:00+08:00"))
+    mar = s.report("2025-03")
+    assert (mar["issues_closed"], mar["issues_open_at_end"], mar["issues_overdue_at_end"]) == (0, 1, 0)  # 04-08 in force
+    assert units_of(s, "2025-03") == [{"unit_id": U, "name": "镇人社所", "received": 1, "acknowledged": 0,
+                                       "acknowledged_on_time": 0, "closed": 0, "closed_on_time": 0, "resolved": 0,
+                                       "returned": 0, "followed_up": 0, "satisfied": 0}]
+    s.add(closed("i-1", "2025-03-03", "2025-04-08", "2025-04-02", satisfaction=None), "2025-04-02T09:00:00+08:00")
+    apr = units_of(s, "2025-04")  # the close has no unit_id (v1): its unit is the last routing's
+    assert [(r["unit_id"], r["closed"], r["closed_on_time"], r["followed_up"], r["satisfied"]) for r in apr] == [(U, 1, 1, 0, 0)]
+    s.add(IssueFollowedUp(issue_id="i-1", enterprise_id=A, followed_up_on=date(2025, 4, 9), satisfaction="satisfied"),
+          "2025-04-09T09:00:00+08:00")
+    s.add(UnitRegistered(unit_id=U, name="大程镇人社所", kind="township_office"), "2025-01-01T09:00:00+08:00", township="county")
+    apr = units_of(s, "2025-04")
+    assert [(r["name"], r["closed"], r["followed_up"], r["satisfied"]) for r in apr] == [("大程镇人社所", 1, 1, 1)]
+    assert s.report("2025-04")["satisfaction_rate"] is None  # §3's stays the close's
+    assert compute(stored_facts(s.events), "county", Period.parse("2025-04"))["issues_raised"] == 0  # no "county" township
+    assert [r["township"] for r in report_for(stored_facts(s.events), COUNTY, Period.parse("2025-04"))["townships"]] == ["t1"]
+
+
+def test_findings_count_apart_from_the_issues_and_in_their_units_rows():
+    s = (Stream()
+         .add(FindingRaised(issue_id="f-1", found_by="inspection", subject_kind="unit", subject_name="县政务大厅",
+                            category="approval", description="窗口推诿", unit_id=C, raised_on=date(2025, 5, 6),
+                            deadline=date(2025, 5, 20)), "2025-05-06T09:00:00+08:00")
+         .add(ack("f-1", C, "2025-05-07", 1, eid=None), "2025-05-07T09:00:00+08:00")
+         .add(FindingClosed(issue_id="f-1", subject_name="县政务大厅", category="approval", raised_on=date(2025, 5, 6),
+                            deadline=date(2025, 5, 20), closed_on=date(2025, 5, 21), outcome="resolved", resolution="已整改",
+                            unit_id=C, working_days_to_close=11), "2025-05-21T09:00:00+08:00"))
+    r = s.report("2025-05")
+    assert (r["issues_raised"], r["issues_closed"], r["acknowledgements"], r["mean_working_days_to_close"]) == (0, 0, 0, None)
+    assert (r["findings_raised"], r["findings_closed"]) == (1, 1)
+    assert [(u["unit_id"], u["received"], u["acknowledged"], u["closed"], u["closed_on_time"], u["resolved"])
+            for u in units_of(s, "2025-05")] == [(C, 1, 1, 1, 0, 1)]
