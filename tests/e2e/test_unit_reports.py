@@ -160,7 +160,7 @@ def reads(url: str, ta: str, tb: str, ours: set) -> dict:
 def test_the_units_figures_come_out_of_the_running_service_and_a_rebuild_gives_the_same(reporting, kafka_bootstrap, mongo_uri):
     tag = uuid.uuid4().hex[:8]
     ta, tb = f"t-{tag}-a", f"t-{tag}-b"
-    ua, uc, free = f"{tag}-rss", f"{tag}-rsj", f"园小二-{tag}"
+    ua, uc, free = f"{tag}-rss", f"{tag}-rsj", f"园区.园小二-{tag}"  # a "." as another system may send
     sent = trip(ta, tb, ua, uc, free, random.Random(14))
     group = reporting.env["CONSUMER_GROUP"]
     dlq_start = asyncio.run(kafka.end_offsets(kafka_bootstrap, ISSUES + ".dlq"))

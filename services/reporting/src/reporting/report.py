@@ -200,7 +200,8 @@ def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
 def tally_doc(t: Tally) -> dict[str, Any]:
     """A tally as stored (views.py keeps it beside the version it was computed at)."""
     return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category, "days_to_acknowledge": t.days_to_acknowledge,
-            "days_to_close": t.days_to_close, "units": t.units, "unit_names": t.unit_names, "format": _TALLY_FORMAT}
+            "days_to_close": t.days_to_close, "units": [[k, row] for k, row in t.units.items()],  # a free-text name may hold a "."
+            "unit_names": t.unit_names, "format": _TALLY_FORMAT}
 
 
 def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Optional[Tally]:
@@ -208,7 +209,7 @@ def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Option
     if doc.get("format") != _TALLY_FORMAT:
         return None
     return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"],
-                 days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=doc["units"],
+                 days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=dict(doc["units"]),
                  unit_names=doc["unit_names"])
 
 
