@@ -114,6 +114,9 @@ async def test_the_weekly_digest_lists_each_leaders_open_items(store, clock):
     assert "未办结问题 1 件" in digests[0]["lines"][0]
     await sender.tick()  # the same week: no second digest
     assert len([d for d in store.docs.values() if d["kind"] == "digest"]) == 1
+    store.config = NoticeSettings(digest_weekday=1, digest_time=time(8, 0), quiet_hours=None)
+    await sender.tick()  # the schedule changed mid-week: looked at again, and still one digest per leader and week
+    assert len([d for d in store.docs.values() if d["kind"] == "digest"]) == 1 and len(store.digests) == 2
 
 
 class Config:

@@ -142,7 +142,7 @@ async def _escalated(store, event, township: str, data: IssueEscalated, now: dat
     return made
 
 
-async def make_digests(store, week: str, now: datetime) -> list[Notice]:
+async def make_digests(store, week: str, now: datetime, run: Optional[str] = None) -> list[Notice]:
     """The week's digest: each 包抓 leader with open items of their enterprises, to their own channels."""
     by_enterprise: dict[str, list[dict[str, Any]]] = {}
     for item in await store.open_items():
@@ -167,5 +167,5 @@ async def make_digests(store, week: str, now: datetime) -> list[Notice]:
         made += domain.notices_for("digest", f"digest:{official_id}:{week}", None, None, None, to,
                                    domain.digest_message(entry["name"], week, items), now)
     await store.add_notices(made)
-    await store.mark_digest(week, now, len(made))
+    await store.mark_digest(run or week, now, len(made))
     return made

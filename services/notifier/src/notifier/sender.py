@@ -40,8 +40,11 @@ class Sender:
     async def digest_if_due(self, config: domain.NoticeSettings) -> None:
         now = self.clock.now()
         week = domain.digest_week(now, config.digest_weekday, config.digest_time)
-        if week and not await self.store.digest_done(week):
-            made = await handlers.make_digests(self.store, week, now)
+        # Made once per week and schedule: a schedule changed mid-week is looked at again, and the notice ids
+        # (per leader and week) still give nobody a second digest that week.
+        run = f"{week}@{config.digest_weekday}T{config.digest_time.isoformat()}"
+        if week and not await self.store.digest_done(run):
+            made = await handlers.make_digests(self.store, week, now, run)
             log.info("weekly digest %s: %d notices", week, len(made))
 
     async def deliver(self, notice: dict[str, Any], config: domain.NoticeSettings) -> None:

@@ -4,7 +4,7 @@ Collections (README, "The store"): `units`, `enterprises`, `items` (the open-ite
 `recipients` (`_id` unit:<id> / official:<id>), `settings` (`_id` "notices"), `notices` (`_id` = the notice id:
 its uniqueness is what makes a notice once per event and recipient), `counters` (`_id` supervision:<year>, `$inc`),
 `supervision_numbers` (`_id` = the escalation event's id → its number, so a redelivered event keeps its number),
-`supervision` (`_id` = the number: the 督办单's contents) and `digests` (`_id` = the ISO week: made).
+`supervision` (`_id` = the number: the 督办单's contents) and `digests` (`_id` = the ISO week and the schedule: made).
 Every write is one single-document upsert, insert or compare-and-set: right on redelivery and with replicas."""
 from __future__ import annotations
 
