@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import random
+import re
 import uuid
 from collections import Counter
 from datetime import date
@@ -134,22 +135,24 @@ def test_each_notice_is_delivered_exactly_once_across_a_kill_and_a_redelivery(st
         assert http.requests == len(http_ids) + 1  # the one held unanswered, and nothing else twice
         robot = [d.body for d in http.accepted if d.path == f"/robot/{unit}"]
         assert len(robot) == 4 and all(b["msgtype"] == "markdown" and "content" in b["markdown"] for b in robot)
+        # Every yellow or red escalation on the topic gets the next number (those of other tests' townships too)
+        numbers = {n["number"] for n in mine if n["kind"] == "supervision"}
+        assert len(numbers) == 1 and re.fullmatch(r"督〔2026〕\d+号", number := numbers.pop())
         leader = [d.body for d in http.accepted if d.path == f"/robot/{official}"]
-        assert len(leader) == 1 and leader[0]["msgtype"] == "text" and "督〔2026〕1号" in leader[0]["text"]["content"]
+        assert len(leader) == 1 and leader[0]["msgtype"] == "text" and number in leader[0]["text"]["content"]
         sms = [d.body for d in http.accepted if d.path == "/sms"]
         assert len(sms) == 4 and {b["phone"] for b in sms} == {"13800000001"}
         head = [m for m in smtp.mails if m.to == [f"head-{unit}@county.test"]]
-        assert len(head) == 1 and "督〔2026〕1号" in head[0].subject and "三原县甲机械有限公司" in head[0].text
+        assert len(head) == 1 and number in head[0].subject and "三原县甲机械有限公司" in head[0].text
 
-        number = {n["number"] for n in mine if n["kind"] == "supervision"}
-        assert number == {"督〔2026〕1号"}
-        sheet = httpx.get(f"{second.url}/api/v1/supervision-notices/{quote('督〔2026〕1号')}", headers=VIEWER).json()
+        sheet = httpx.get(f"{second.url}/api/v1/supervision-notices/{quote(number)}", headers=VIEWER).json()
         assert (sheet["enterprise"], sheet["demand"], sheet["deadline"], sheet["working_days_overdue"],
                 sheet["unit"], sheet["leaders"], sheet["level"]) == (
             "三原县甲机械有限公司", "诉求1", "2026-11-20", 2, "县人社局", ["王县长"], "yellow")
-        doc = httpx.get(f"{second.url}/api/v1/supervision-notices/2026-1/document", headers=VIEWER)
+        short = "2026-" + number.removeprefix("督〔2026〕").removesuffix("号")
+        doc = httpx.get(f"{second.url}/api/v1/supervision-notices/{short}/document", headers=VIEWER)
         cells = [c.text for t in docx.Document(io.BytesIO(doc.content)).tables for r in t.rows for c in r.cells]
-        assert {"督〔2026〕1号", "三原县甲机械有限公司", "2026-11-20", "县人社局"} <= set(cells)
+        assert {number, "三原县甲机械有限公司", "2026-11-20", "县人社局"} <= set(cells)
     finally:
         second.stop()
 
@@ -163,7 +166,7 @@ def test_each_notice_is_delivered_exactly_once_across_a_kill_and_a_redelivery(st
         after = notices(third, township=township)
         assert sorted(n["notice_id"] for n in after) == sorted(n["notice_id"] for n in mine)
         assert all(n["status"] == "sent" for n in after)
-        assert {n["number"] for n in after if n["kind"] == "supervision"} == {"督〔2026〕1号"}
+        assert {n["number"] for n in after if n["kind"] == "supervision"} == {number}
         # written pending before sending: had the replay made any, they would be listed above; none were
         assert sorted(http.ids()) == sorted(http_ids) and sorted(smtp.message_ids()) == sorted(mail_ids)
     finally:
