@@ -39,7 +39,7 @@ class FakeStore:
 
     async def put_item(self, township, issue_id, fields):
         doc = self.items.setdefault(item_key(township, issue_id), {})
-        doc.update({k: v for k, v in fields.items() if v is not None}, township=township, issue_id=issue_id)
+        doc.update(fields, township=township, issue_id=issue_id)
 
     async def item(self, township, issue_id):
         return self.items.get(item_key(township, issue_id))

@@ -77,6 +77,15 @@ async def test_an_unregistered_unit_gets_nothing_and_a_reassignment_notifies_the
     assert len(made) == 3 and made[0].message.title.startswith("改派")
 
 
+async def test_a_reroute_to_a_free_text_unit_leaves_the_old_unit_unreminded(store, clock):
+    await handlers.handle(store, ev(raised()), clock)
+    await handlers.handle(store, ev(IssueAssigned(issue_id="iss-1", enterprise_id=E, responsible_unit="某合作社",
+                                                  previous_unit="县人社局", assigned_on=date(2026, 11, 3),
+                                                  previous_unit_id="c-rsj")), clock)
+    blue = escalated("blue", "none").model_copy(update={"unit_id": None})
+    assert await handlers.handle(store, ev(blue), clock) == []
+
+
 async def test_blue_reminds_the_unit_and_yellow_and_red_issue_numbered_supervision_notices(store, clock):
     await registered(store, clock)
     await handlers.handle(store, ev(raised()), clock)

@@ -54,7 +54,7 @@ class Store:
         return [e async for e in self.db.enterprises.find({"officials.0": {"$exists": True}})]
 
     async def put_item(self, township: str, issue_id: str, fields: dict[str, Any]) -> None:
-        fields = {k: v for k, v in fields.items() if v is not None}
+        """Set `fields` (None included: a re-routing to a free-text unit clears the unit id)."""
         await self.db.items.update_one({"_id": item_key(township, issue_id)},
                                        {"$set": {**fields, "township": township, "issue_id": issue_id}}, upsert=True)
 
