@@ -76,7 +76,8 @@ def notice_rows(notices: list[dict], township_names: dict[str, str]) -> list[dic
     """Newest first; failed ones say why in Chinese beside the notifier's own reason."""
     rows = []
     for n in notices:
-        rows.append({**n, "township_name": township_names.get(n.get("township"), n.get("township") or ""),
+        m = re.fullmatch(r"督〔(\d{4})〕(\d+)号", n.get("number") or "")
+        rows.append({**n, "doc_ref": f"{m[1]}-{m[2]}" if m else (n.get("number") or ""), "township_name": township_names.get(n.get("township"), n.get("township") or ""),
                      "created": (n.get("created_at") or "")[:16].replace("T", " "),
                      "sent": (n.get("sent_at") or "")[:16].replace("T", " ")})
     return sorted(rows, key=lambda n: n.get("created_at") or "", reverse=True)
