@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from buildingblocks.auth import FORBIDDEN, Principal, Role, ScopeRules, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
 from reporting import bulletins, exports, generations, scorecards
-from reporting.report import COUNTY, Period, county_report, render
+from reporting.report import COUNTY, Period, county_report, county_total, render, units_table
 from reporting.store import Store
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -38,6 +38,30 @@ async def county(
     # Plain JSON already: skip FastAPI's encoder, which walks every value of a province's report in Python.
     body = await request.app.state.views.county_body(s, p, lambda tallies: JSONResponse(county_report(tallies, p)).body)
     return Response(body, media_type="application/json")
+
+
+@router.get("/county/{period}/units", summary="The per-unit table over every township's issues and findings")
+async def county_units(
+    period: str, request: Request, _: Annotated[Principal, Depends(county_access(Role.viewer))], s: Annotated[Store, Depends(store)]
+):
+    p = period_of(period)
+    total = county_total(await request.app.state.views.county(s, p), p)
+    return JSONResponse(units_table(total, await s.units()))
+
+
+@router.get("/{township}/{period}/units", summary="The per-unit table of a township's issues and findings (README: each column)")
+async def township_units(
+    request: Request,
+    township: Annotated[str, Path(pattern=TOWNSHIP_PATTERN)],
+    period: str,
+    _: Annotated[Principal, Depends(township_access(Role.viewer))],
+    s: Annotated[Store, Depends(store)],
+):
+    p = period_of(period)
+    found = await request.app.state.views.township(s, township, p)
+    if found is None:
+        raise HTTPException(404, f"no events of township {township} yet")
+    return JSONResponse(units_table(found, await s.units()))
 
 
 @router.get("/{township}/{period}", summary="One township's report for a month, quarter, half-year or year")

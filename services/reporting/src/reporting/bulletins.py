@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 
 from buildingblocks.clock import Clock
 from reporting import log
-from reporting.report import Period, report_for
+from reporting.report import FIGURES, Period, report_for
 
 BULLETINS = "bulletins"
 
@@ -28,7 +28,7 @@ class AlreadyPublished(Exception):
 
 async def publish(db: AsyncDatabase, bootstrap: str, scope: str, period: Period, by: str, clock: Clock) -> dict[str, Any]:
     position = await log.end_position(bootstrap)
-    report = report_for(await log.facts_until(bootstrap, position), scope, period)
+    report = report_for(await log.facts_until(bootstrap, position), scope, period, FIGURES)
     bulletin = {
         "_id": f"{scope}:{period.text}",
         "scope": scope,
@@ -63,8 +63,14 @@ async def published(db: AsyncDatabase, scope: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda d: (periods[d["period"]].end, periods[d["period"]].start), reverse=True)
 
 
+def figures_of(report: dict[str, Any]) -> int:
+    """The shape a report was frozen in (report.FIGURES): 2 once it carries the units' figures, else 1."""
+    return FIGURES if "resolution_rate" in report.get("total", report) else 1
+
+
 async def verify(bootstrap: str, bulletin: dict[str, Any]) -> dict[str, Any]:
-    """Recompute the bulletin from the log up to its recorded position."""
+    """Recompute the bulletin from the log up to its recorded position, in the shape it was frozen in: one frozen
+    before the units' figures is the §3 report alone, and is recomputed as that, so its hash still verifies."""
     facts = await log.facts_until(bootstrap, bulletin["position"])
-    again = content_hash(report_for(facts, bulletin["scope"], Period.parse(bulletin["period"])))
+    again = content_hash(report_for(facts, bulletin["scope"], Period.parse(bulletin["period"]), figures_of(bulletin["report"])))
     return {"hash": bulletin["hash"], "recomputed_hash": again, "matches": again == bulletin["hash"]}

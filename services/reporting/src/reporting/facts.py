@@ -12,11 +12,17 @@ from typing import Any
 from contracts.envelope import CloudEvent
 from contracts.events import (
     EnterpriseRegistered,
+    FindingClosed,
+    FindingRaised,
+    IssueAcknowledged,
     IssueAssigned,
     IssueClosed,
     IssueDeadlineChanged,
+    IssueFollowedUp,
     IssueRaised,
     IssueReopened,
+    IssueReturned,
+    UnitRegistered,
     VisitLogged,
 )
 
@@ -27,7 +33,18 @@ CLOSED = "issue_closures"
 REOPENED = "issue_reopenings"
 DEADLINES = "issue_deadlines"
 ASSIGNED = "issue_assignments"
-COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED)
+ACKNOWLEDGED = "issue_acknowledgements"
+RETURNED = "issue_returns"
+FOLLOWED_UP = "issue_follow_ups"
+FINDINGS_RAISED = "findings_raised"
+FINDINGS_CLOSED = "finding_closures"
+# A township's facts: what its reports are computed from (read by township).
+COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED, ACKNOWLEDGED, RETURNED, FOLLOWED_UP,
+               FINDINGS_RAISED, FINDINGS_CLOSED)
+# The unit registry: county-wide (a county unit works every township's issues), read whole for the units' names.
+# Not a township's fact: a township with only units registered has no report, and the county report no "county" row.
+UNITS = "units"
+ALL_COLLECTIONS = (*COLLECTIONS, UNITS)
 
 
 def fact_key(township: str, *parts: str) -> str:
@@ -42,20 +59,46 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(ENTERPRISES, _enterprise(event, data))]
     if isinstance(data, IssueRaised):
         return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
-                                     responsible_unit=data.responsible_unit))]
+                                     responsible_unit=data.responsible_unit, unit_id=data.unit_id))]
     if isinstance(data, IssueClosed):
         # It repeats the issue's facts, so a close that arrives before its raise still counts the issue.
-        return [(CLOSED, _issue_fact(
+        return [(CLOSED, _close(event, data, satisfaction=data.satisfaction.value if data.satisfaction else None))]
+    if isinstance(data, FindingRaised):
+        return [(FINDINGS_RAISED, _issue_fact(
             event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
-            closed_on=data.closed_on.isoformat(), satisfaction=data.satisfaction.value if data.satisfaction else None,
-        ))]
+            responsible_unit=data.responsible_unit, unit_id=data.unit_id, subject_name=data.subject_name))]
+    if isinstance(data, FindingClosed):
+        return [(FINDINGS_CLOSED, _close(event, data, satisfaction=None, subject_name=data.subject_name))]
+    if isinstance(data, IssueAcknowledged):
+        return [(ACKNOWLEDGED, _issue_fact(
+            event, data, unit_id=data.unit_id, responsible_unit=data.responsible_unit, assigned_on=data.assigned_on.isoformat(),
+            acknowledged_on=data.acknowledged_on.isoformat(), working_days=data.working_days_to_acknowledge,
+            on_time=data.on_time))]
+    if isinstance(data, IssueReturned):
+        return [(RETURNED, _issue_fact(event, data, unit_id=data.unit_id, responsible_unit=data.responsible_unit,
+                                       returned_on=data.returned_on.isoformat()))]
+    if isinstance(data, IssueFollowedUp):
+        return [(FOLLOWED_UP, _issue_fact(event, data, followed_up_on=data.followed_up_on.isoformat(),
+                                          satisfaction=data.satisfaction.value, unit_id=data.unit_id))]
+    if isinstance(data, UnitRegistered):
+        return [(UNITS, {"_id": fact_key(event.township, data.unit_id, event.id), "township": event.township,
+                         "unit_id": data.unit_id, "name": data.name, "kind": data.kind.value,
+                         "time": event.time.astimezone(timezone.utc).isoformat(), "event_id": event.id})]
     if isinstance(data, IssueReopened):
         return [(REOPENED, _issue_fact(event, data, reopened_on=data.reopened_on.isoformat(), deadline=data.deadline.isoformat()))]
     if isinstance(data, IssueAssigned):
-        return [(ASSIGNED, _issue_fact(event, data, assigned_on=data.assigned_on.isoformat(), responsible_unit=data.responsible_unit))]
+        return [(ASSIGNED, _issue_fact(event, data, assigned_on=data.assigned_on.isoformat(), responsible_unit=data.responsible_unit,
+                                       unit_id=data.unit_id))]
     if isinstance(data, IssueDeadlineChanged):
         return [(DEADLINES, _issue_fact(event, data, changed_on=data.changed_on.isoformat(), deadline=data.deadline.isoformat()))]
-    return []
+    return []  # the other issue events (co-handling, progress, extensions, escalations) change no figure
+
+
+def _close(event: CloudEvent[Any], data: Any, **fields: Any) -> dict[str, Any]:
+    return _issue_fact(
+        event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
+        closed_on=data.closed_on.isoformat(), outcome=data.outcome.value, unit_id=data.unit_id,
+        working_days=data.working_days_to_close, **fields)
 
 
 def _issue_fact(event: CloudEvent[Any], data: Any, **fields: Any) -> dict[str, Any]:
@@ -64,7 +107,7 @@ def _issue_fact(event: CloudEvent[Any], data: Any, **fields: Any) -> dict[str, A
         "_id": fact_key(event.township, data.issue_id, event.id),
         "township": event.township,
         "issue_id": data.issue_id,
-        "enterprise_id": data.enterprise_id,
+        "enterprise_id": getattr(data, "enterprise_id", None),  # none for a finding
         "time": event.time.astimezone(timezone.utc).isoformat(),  # comparable as text
         "event_id": event.id,
         **fields,

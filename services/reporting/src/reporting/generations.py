@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from reporting.facts import COLLECTIONS
+from reporting.facts import ALL_COLLECTIONS
 from reporting.store import TALLIES, VERSIONS, versions_id
 
 STATE = "projection_state"
@@ -28,7 +28,7 @@ async def set_state(db: AsyncDatabase, active: int, live: list[int]) -> None:
 
 
 async def drop(db: AsyncDatabase, generation: int) -> None:
-    for name in COLLECTIONS:
+    for name in ALL_COLLECTIONS:
         await db.drop_collection(prefix(generation) + name)
     # Versions only ever grow: bump every township's, so no replica keeps a tally of the dropped facts.
     versions = await db[VERSIONS].find_one({"_id": versions_id(prefix(generation))})

@@ -4,6 +4,9 @@ Beyond contract v1 the issue events refine two figures, and only when such event
 - an issue whose latest IssueReopened (reopened_on, then time) is later than its counted close is not closed;
 - `issues_overdue_at_end` uses the deadline in force at the period's end: the latest IssueDeadlineChanged
   or IssueReopened with its date on or before the end, else the IssueRaised deadline.
+
+The units' figures (解决率, working days to acknowledge and to close, 退回, findings, and the per-unit table)
+are added beside them (`FIGURES` 2); each is defined in the README, "Reports: the units' figures".
 """
 from __future__ import annotations
 
@@ -12,11 +15,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Optional
 
-from reporting.facts import CLOSED, DEADLINES, ENTERPRISES, RAISED, REOPENED, VISITS
+from reporting.facts import (
+    ACKNOWLEDGED,
+    ASSIGNED,
+    CLOSED,
+    DEADLINES,
+    ENTERPRISES,
+    FINDINGS_CLOSED,
+    FINDINGS_RAISED,
+    FOLLOWED_UP,
+    RAISED,
+    REOPENED,
+    RETURNED,
+    UNITS,
+    VISITS,
+)
 from reporting.ranking import rank
 
 COUNTY = "county"  # the county-wide scope; no township may take this id
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
+# The report's shape: 1 = CONTRACTS.md §3 exactly (what bulletins frozen before the units' figures hold), 2 = with them.
+FIGURES = 2
+UNIT_COUNTS = ("received", "acknowledged", "acknowledged_on_time", "closed", "closed_on_time", "resolved", "returned",
+               "followed_up", "satisfied")
 _PERIOD = re.compile(r"(?P<y>[0-9]{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?")
 
 
@@ -56,13 +77,14 @@ def _latest(docs: Iterable[dict], key: str) -> Optional[dict]:
 
 @dataclass
 class _Issue:
-    enterprise_id: str
+    enterprise_id: Optional[str]  # None for a finding
     raised_on: str
     deadline: str
     category: str
     close: Optional[dict]
     reopen: Optional[dict]
     changes: list[dict]
+    raised: Optional[dict] = None  # the raise itself, if it has arrived: the first routing
 
     def closed_on(self) -> Optional[str]:
         if self.close is None:
@@ -78,21 +100,31 @@ class _Issue:
 
 
 def issues_of(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
+    """The enterprises' issues (IssueRaised / IssueClosed), by (township, issue_id)."""
+    return _items(facts, RAISED, CLOSED)
+
+
+def findings_of(facts: dict[str, list[dict]]) -> dict[tuple[str, str], _Issue]:
+    """The findings (FindingRaised / FindingClosed): the same rules, their own counts."""
+    return _items(facts, FINDINGS_RAISED, FINDINGS_CLOSED)
+
+
+def _items(facts: dict[str, list[dict]], raised_name: str, closed_name: str) -> dict[tuple[str, str], _Issue]:
     grouped: dict[tuple[str, str], dict[str, list[dict]]] = {}
-    for name in (RAISED, CLOSED, REOPENED, DEADLINES):
+    for name in (raised_name, closed_name, REOPENED, DEADLINES):
         for d in facts.get(name, []):
             grouped.setdefault((d["township"], d["issue_id"]), {}).setdefault(name, []).append(d)
     issues = {}
     for k, g in grouped.items():
-        raised = min(g.get(RAISED, []), key=lambda d: (d["time"], d["event_id"]), default=None)
-        close = _latest(g.get(CLOSED, []), "closed_on")
+        raised = min(g.get(raised_name, []), key=lambda d: (d["time"], d["event_id"]), default=None)
+        close = _latest(g.get(closed_name, []), "closed_on")
         basis = raised or close
         if basis is None:
             continue  # only reopenings or deadline changes so far: the issue's facts have not arrived
         reopens = g.get(REOPENED, [])
         changes = [*g.get(DEADLINES, []), *({**r, "changed_on": r["reopened_on"]} for r in reopens)]
-        issues[k] = _Issue(basis["enterprise_id"], basis["raised_on"], basis["deadline"], basis["category"], close, _latest(reopens, "reopened_on"),
-                           changes)
+        issues[k] = _Issue(basis.get("enterprise_id"), basis["raised_on"], basis["deadline"], basis["category"], close,
+                           _latest(reopens, "reopened_on"), changes, raised)
     return issues
 
 
@@ -115,6 +147,18 @@ class Tally:
     rated: int = 0
     satisfied: int = 0
     by_category: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The units' figures. Working days are kept as {days: how many} (keys are text, as stored), so the county's
+    # mean and p90 are taken over all townships' values together, like its rates.
+    resolved: int = 0
+    acknowledged: int = 0
+    acknowledged_on_time: int = 0
+    returns: int = 0
+    findings_raised: int = 0
+    findings_closed: int = 0
+    days_to_acknowledge: dict[str, int] = field(default_factory=dict)
+    days_to_close: dict[str, int] = field(default_factory=dict)
+    # {"id:<unit_id>" | "name:<free text>": {unit_id, name, named_at, <UNIT_COUNTS>}}: the per-unit table's rows
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __add__(self, other: "Tally") -> "Tally":
         counts = {f: getattr(self, f) + getattr(other, f) for f in _COUNTS}
@@ -123,20 +167,46 @@ class Tally:
             mine = by_category.setdefault(c, {"raised": 0, "closed": 0, "open_at_end": 0})
             for k, n in v.items():
                 mine[k] += n
-        return Tally(COUNTY, self.period, **counts, by_category=by_category)
+        units = {k: dict(v) for k, v in self.units.items()}
+        for k, row in other.units.items():
+            mine = units.get(k)
+            if mine is None:
+                units[k] = dict(row)
+                continue
+            for c in UNIT_COUNTS:
+                mine[c] += row[c]
+            if (row["named_at"] or "", row["name"] or "") > (mine["named_at"] or "", mine["name"] or ""):
+                mine["name"], mine["named_at"] = row["name"], row["named_at"]
+        return Tally(COUNTY, self.period, **counts, by_category=by_category,
+                     days_to_acknowledge=_merged(self.days_to_acknowledge, other.days_to_acknowledge),
+                     days_to_close=_merged(self.days_to_close, other.days_to_close), units=units)
 
 
 _COUNTS = ("listed", "visited", "visits", "in_person", "county_leader", "raised", "closed", "on_time", "open_at_end",
-           "overdue", "rated", "satisfied")
+           "overdue", "rated", "satisfied", "resolved", "acknowledged", "acknowledged_on_time", "returns",
+           "findings_raised", "findings_closed")
+_TALLY_FORMAT = 2  # a stored tally of another format (before the units' figures) is computed again
+
+
+def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    out = dict(a)
+    for k, n in b.items():
+        out[k] = out.get(k, 0) + n
+    return out
 
 
 def tally_doc(t: Tally) -> dict[str, Any]:
     """A tally as stored (views.py keeps it beside the version it was computed at)."""
-    return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category}
+    return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category, "days_to_acknowledge": t.days_to_acknowledge,
+            "days_to_close": t.days_to_close, "units": t.units, "format": _TALLY_FORMAT}
 
 
-def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Tally:
-    return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"])
+def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Optional[Tally]:
+    """The stored tally, or None if it was stored in an older format."""
+    if doc.get("format") != _TALLY_FORMAT:
+        return None
+    return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"],
+                 days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=doc["units"])
 
 
 def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> Tally:
@@ -166,18 +236,136 @@ def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period)
         for k in keys:
             by_category.setdefault(issues[k].category, {"raised": 0, "closed": 0, "open_at_end": 0})[label] += 1
 
+    findings = findings_of(facts)
+    acks = [a for a in facts.get(ACKNOWLEDGED, []) if (a["township"], a["issue_id"]) in issues and s <= a["acknowledged_on"] <= e]
+    days_to_acknowledge: dict[str, int] = {}
+    for a in acks:
+        days_to_acknowledge[str(a["working_days"])] = days_to_acknowledge.get(str(a["working_days"]), 0) + 1
+    days_to_close: dict[str, int] = {}
+    for k in closed:
+        if (wd := issues[k].close.get("working_days")) is not None:
+            days_to_close[str(wd)] = days_to_close.get(str(wd), 0) + 1
+
     return Tally(
         township or COUNTY, period, listed=len(listed), visited=len(visited), visits=len(visits),
         in_person=sum(v["channel"] == "in_person" for v in visits.values()),
         county_leader=sum(any(o["rank"] == "county" for o in v["visitors"]) for v in visits.values()),
         raised=len(raised), closed=len(closed), on_time=len(on_time), open_at_end=len(open_at_end), overdue=len(overdue),
         rated=len(rated), satisfied=sum(r in SATISFIED for r in rated), by_category=by_category,
+        resolved=sum(issues[k].close.get("outcome") == "resolved" for k in closed),
+        acknowledged=len(acks), acknowledged_on_time=sum(bool(a["on_time"]) for a in acks),
+        returns=sum((r["township"], r["issue_id"]) in issues and s <= r["returned_on"] <= e for r in facts.get(RETURNED, [])),
+        findings_raised=sum(s <= f.raised_on <= e for f in findings.values()),
+        findings_closed=sum(bool((c := f.closed_on()) and s <= c <= e) for f in findings.values()),
+        days_to_acknowledge=days_to_acknowledge, days_to_close=days_to_close,
+        units=unit_rows(facts, {**issues, **findings}, s, e),
     )
 
 
-def render(t: Tally) -> dict[str, Any]:
-    """The report of CONTRACTS.md §3."""
-    return {
+def _ref(unit_id: Optional[str], name: Optional[str]) -> Optional[str]:
+    """The row a routing, close, acknowledgement or return counts in: the registered unit, else the free-text name."""
+    return f"id:{unit_id}" if unit_id else f"name:{name}" if name else None
+
+
+def unit_rows(facts: dict[str, list[dict]], items: dict[tuple[str, str], _Issue], s: str, e: str) -> dict[str, dict[str, Any]]:
+    """The per-unit table's rows over the issues and findings of the facts (README, "Reports: the units' figures")."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def row(ref: str) -> dict[str, Any]:
+        kind, _, value = ref.partition(":")
+        return rows.setdefault(ref, {"unit_id": value if kind == "id" else None, "name": None if kind == "id" else value,
+                                     "named_at": None, **{c: 0 for c in UNIT_COUNTS}})
+
+    routings: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # item → [(date, time, ref)]
+    for name, on in ((RAISED, "raised_on"), (FINDINGS_RAISED, "raised_on"), (ASSIGNED, "assigned_on")):
+        for d in facts.get(name, []):
+            k = (d["township"], d["issue_id"])
+            if k in items and (ref := _ref(d.get("unit_id"), d.get("responsible_unit"))):
+                if name != ASSIGNED and items[k].raised is not d:
+                    continue  # a second raise of one issue is not a routing
+                routings.setdefault(k, []).append((d[on], d["time"], ref))
+    for k, found in routings.items():
+        for ref in {ref: None for _, _, ref in found}:
+            row_days = {on for on, _, r in found if r == ref and s <= on <= e}
+            if row_days:
+                row(ref)["received"] += len(row_days)  # one routing per day, however many events said so
+
+    for a in facts.get(ACKNOWLEDGED, []):
+        if (a["township"], a["issue_id"]) in items and s <= a["acknowledged_on"] <= e:
+            r = row(_ref(a["unit_id"], None))
+            r["acknowledged"] += 1
+            r["acknowledged_on_time"] += bool(a["on_time"])
+    for d in facts.get(RETURNED, []):
+        if (d["township"], d["issue_id"]) in items and s <= d["returned_on"] <= e:
+            row(_ref(d["unit_id"], None))["returned"] += 1
+
+    follow_ups: dict[tuple[str, str], list[dict]] = {}
+    for f in facts.get(FOLLOWED_UP, []):
+        follow_ups.setdefault((f["township"], f["issue_id"]), []).append(f)
+    for k, item in items.items():
+        closed_on = item.closed_on()
+        if not (closed_on and s <= closed_on <= e):
+            continue
+        close = item.close
+        ref = _ref(close.get("unit_id"), None)
+        if ref is None:  # a close without its unit (v1): the unit it was routed to last, on or before the close
+            before = [r for r in routings.get(k, []) if r[0] <= closed_on]
+            ref = max(before)[2] if before else None
+        if ref is None:
+            continue
+        r = row(ref)
+        r["closed"] += 1
+        r["closed_on_time"] += closed_on <= close["deadline"]
+        r["resolved"] += close.get("outcome") == "resolved"
+        after = [f for f in follow_ups.get(k, []) if (f["followed_up_on"], f["time"]) >= (close["closed_on"], close["time"])]
+        latest = _latest(after, "followed_up_on")
+        r["followed_up"] += latest is not None
+        r["satisfied"] += (latest["satisfaction"] if latest else close.get("satisfaction")) in SATISFIED
+
+    # The names the events carry (the latest by time), for units not in the registry.
+    for name in (RAISED, FINDINGS_RAISED, ASSIGNED, ACKNOWLEDGED, RETURNED):
+        for d in facts.get(name, []):
+            r = rows.get(f"id:{d.get('unit_id')}")
+            if r is not None and d.get("responsible_unit") and (d["time"], d["responsible_unit"]) > (r["named_at"] or "", r["name"] or ""):
+                r["name"], r["named_at"] = d["responsible_unit"], d["time"]
+    return rows
+
+
+def units_table(t: Tally, registry: list[dict]) -> list[dict[str, Any]]:
+    """The per-unit table: a registered unit's name is its latest UnitRegistered's (by time), else the name its issue
+    events carried; rows of registered units first by unit_id, then free-text units by name."""
+    registered: dict[str, dict] = {}
+    for u in registry:
+        if u["unit_id"] not in registered or (u["time"], u["event_id"]) > (registered[u["unit_id"]]["time"], registered[u["unit_id"]]["event_id"]):
+            registered[u["unit_id"]] = u
+    out = []
+    for r in t.units.values():
+        name = registered[r["unit_id"]]["name"] if r["unit_id"] in registered else r["name"] or r["unit_id"]
+        out.append({"unit_id": r["unit_id"], "name": name, **{c: r[c] for c in UNIT_COUNTS}})
+    return sorted(out, key=lambda r: (r["unit_id"] is None, r["unit_id"] or "", r["name"]))
+
+
+def _mean(hist: dict[str, int]) -> Optional[float]:
+    n = sum(hist.values())
+    return sum(int(d) * c for d, c in hist.items()) / n if n else None
+
+
+def _p90(hist: dict[str, int]) -> Optional[int]:
+    """Nearest rank: the smallest value with at least 90% of the values at or below it (rank ⌈0.9 n⌉)."""
+    n = sum(hist.values())
+    if not n:
+        return None
+    rank, seen = (9 * n + 9) // 10, 0
+    for d in sorted(hist, key=int):
+        seen += hist[d]
+        if seen >= rank:
+            return int(d)
+    raise AssertionError("unreachable")
+
+
+def render(t: Tally, figures: int = FIGURES) -> dict[str, Any]:
+    """The report of CONTRACTS.md §3, and with `figures` 2 the units' figures after it."""
+    report = {
         "township": t.township,
         "period": t.period.text,
         "period_start": t.period.start.isoformat(),
@@ -197,30 +385,50 @@ def render(t: Tally) -> dict[str, Any]:
         "satisfaction_rate": _rate(t.satisfied, t.rated),
         "by_category": dict(sorted(t.by_category.items())),
     }
+    if figures >= 2:
+        report.update({
+            "issues_resolved": t.resolved,
+            "resolution_rate": _rate(t.resolved, t.closed),
+            "acknowledgements": t.acknowledged,
+            "acknowledged_on_time": t.acknowledged_on_time,
+            "mean_working_days_to_acknowledge": _mean(t.days_to_acknowledge),
+            "p90_working_days_to_acknowledge": _p90(t.days_to_acknowledge),
+            "mean_working_days_to_close": _mean(t.days_to_close),
+            "p90_working_days_to_close": _p90(t.days_to_close),
+            "returns": t.returns,
+            "findings_raised": t.findings_raised,
+            "findings_closed": t.findings_closed,
+        })
+    return report
 
 
-def compute(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> dict[str, Any]:
-    return render(tally(facts, township, period))
+def compute(facts: dict[str, list[dict]], township: Optional[str], period: Period, figures: int = FIGURES) -> dict[str, Any]:
+    return render(tally(facts, township, period), figures)
 
 
 def by_township(facts: dict[str, list[dict]]) -> dict[str, dict[str, list[dict]]]:
     """The facts grouped by township in one pass (filtering per township would be townships × facts)."""
     out: dict[str, dict[str, list[dict]]] = {}
     for name, docs in facts.items():
+        if name == UNITS:
+            continue  # the registry is county-wide, not a township's (a bulletin's facts from the log hold it)
         for d in docs:
-            out.setdefault(d["township"], {n: [] for n in facts})[name].append(d)
+            out.setdefault(d["township"], {n: [] for n in facts if n != UNITS})[name].append(d)
     return out
 
 
-def county_report(tallies: dict[str, Tally], period: Period) -> dict[str, Any]:
+def county_total(tallies: dict[str, Tally], period: Period) -> Tally:
+    return sum(tallies.values(), Tally(COUNTY, period))
+
+
+def county_report(tallies: dict[str, Tally], period: Period, figures: int = FIGURES) -> dict[str, Any]:
     """Every township's report, the county total (the sum of their tallies) and the ranking."""
-    reports = [render(tallies[t]) for t in sorted(tallies)]
-    total = sum(tallies.values(), Tally(COUNTY, period))
-    return {"period": period.text, "townships": reports, "total": render(total), **rank(reports)}
+    reports = [render(tallies[t], figures) for t in sorted(tallies)]
+    return {"period": period.text, "townships": reports, "total": render(county_total(tallies, period), figures), **rank(reports)}
 
 
-def report_for(facts: dict[str, list[dict]], scope: str, period: Period) -> dict[str, Any]:
+def report_for(facts: dict[str, list[dict]], scope: str, period: Period, figures: int = FIGURES) -> dict[str, Any]:
     """A township's report, or for scope "county" every township's, the total over all, and the ranking."""
     if scope != COUNTY:
-        return compute(facts, scope, period)
-    return county_report({t: tally(f, t, period) for t, f in by_township(facts).items()}, period)
+        return compute(facts, scope, period, figures)
+    return county_report({t: tally(f, t, period) for t, f in by_township(facts).items()}, period, figures)

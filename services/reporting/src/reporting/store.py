@@ -13,7 +13,7 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from reporting.facts import COLLECTIONS, ENTERPRISES, VISITS
+from reporting.facts import COLLECTIONS, ENTERPRISES, UNITS, VISITS
 
 DUPLICATE_KEY = 11000
 VERSIONS = "projection_versions"
@@ -77,7 +77,11 @@ class Store:
         """Every fact of a township, of some townships, or of the county; reports are computed in Python."""
         query = {"township": {"$in": township} if isinstance(township, list) else township} if township else {}
         found = await asyncio.gather(*(self._c(name).find(query, {"_id": 0}).to_list() for name in COLLECTIONS))
-        return dict(zip(COLLECTIONS, found))  # seven queries at once, not one after another
+        return dict(zip(COLLECTIONS, found))  # the queries at once, not one after another
+
+    async def units(self) -> list[dict[str, Any]]:
+        """The unit registry (every UnitRegistered, county-wide): a few documents, read whole."""
+        return await self._c(UNITS).find({}, {"_id": 0}).to_list()
 
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
         """Insert the facts not stored yet, then bump their townships' versions; return how many were new.
@@ -96,5 +100,6 @@ class Store:
                 if others:
                     raise
                 added += exc.details["nInserted"]
-        await self.touch({doc["township"] for _, doc in facts})
+        # The registry is not a township's fact: its names are read at each units-table read, never kept in a tally.
+        await self.touch({doc["township"] for collection, doc in facts if collection != UNITS})
         return added

@@ -67,9 +67,9 @@ class Views:
         """The tallies stored at their township's current version (by another replica, or before a restart)."""
         out = {}
         for t, (version, doc) in (await store.kept_tallies(townships, period.text)).items():
-            if version == versions.get(t, 0) and version:
-                out[t] = tally_from_doc(doc, t, period)
-                self._put(store.prefix, t, period, version, out[t])
+            if version == versions.get(t, 0) and version and (kept := tally_from_doc(doc, t, period)) is not None:
+                out[t] = kept
+                self._put(store.prefix, t, period, version, kept)
         self.stats["stored"] += len(out)
         return out
 
