@@ -141,8 +141,9 @@ def step(entry: dict, units: Optional[dict[str, str]] = None) -> dict:
         lines.append(f"签收单位：{e.get('responsible_unit') or _unit(e, 'unit_id', units)}")
         if e.get("acknowledged_on"):
             lines.append(f"签收日期：{e['acknowledged_on']}")
-        if e.get("working_days_to_acknowledge") is not None:
-            lines.append(f"用时 {e['working_days_to_acknowledge']} 个工作日" +
+        days = e.get("working_days", e.get("working_days_to_acknowledge"))
+        if days is not None:
+            lines.append(f"用时 {days} 个工作日" +
                          ("" if e.get("on_time", True) else "（超过签收时限）"))
     elif action == "returned":
         title = "退回"
@@ -201,15 +202,19 @@ def step(entry: dict, units: Optional[dict[str, str]] = None) -> dict:
     elif action == "reopened":
         title = "重新办理"
         if e.get("reason"):
-            lines.append(f"原因：{e['reason']}")
+            lines.append(f"原因：{e['reason'].replace('回访不满意: ', '回访不满意：')}")
         if e.get("deadline"):
             lines.append(f"新的办理时限：{e['deadline']}")
     elif action in ("deadline_changed", "extended"):
         by_calendar = e.get("by") == "calendar"
         title = "时限重算" if by_calendar else "延期"
         lines.append(f"办理时限：{e.get('previous') or '—'} → {_deadline(e.get('deadline'), e.get('provisional'))}")
+        approved = re.match(r"extension request \S+ approved: (.*)", e.get("reason") or "", re.S)
         if by_calendar:
             lines.append("原因：载入节假日安排后按工作日重新计算")
+        elif approved:
+            title = "延期（已批准延期申请）"
+            lines.append(f"申请原因：{approved[1]}")
         elif e.get("reason"):
             lines.append(f"原因：{e['reason']}")
     else:  # an action this console does not know yet: its fields, named where we can
