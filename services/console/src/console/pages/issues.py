@@ -437,7 +437,7 @@ def lifecycle_problem(err: ServiceError, names: dict[str, str]) -> Problem:
 
 
 LIFECYCLE_CONFLICTS = [
-    (r"already acknowledged", "该问题已经签收过了，请刷新页面查看最新状态。"),
+    (r"already acknowledged|only a routed issue is acknowledged", "该问题已经签收过了（或已退回），请刷新页面查看最新状态。"),
     (r"not routed|returned", "该问题已退回或尚未派发给您的单位，请刷新页面查看最新状态。"),
     (r"pending", "已有一份延期申请在等待审批，请等审批后再申请。"),
     (r"already decided", "这份延期申请已经审批过了。"),
