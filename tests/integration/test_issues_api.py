@@ -16,7 +16,7 @@ from tests.support.apps import bearer, running
 from tests.support.kafka import read_all
 
 T = "/api/v1/townships/dacheng"
-CLERK, ADMIN = bearer("dacheng_clerk"), bearer("county_admin")
+CLERK, ADMIN, SUPERVISOR = bearer("dacheng_clerk"), bearer("county_admin"), bearer("county_supervisor")
 E1 = "91330782MA2ABCD13A"
 
 
@@ -90,11 +90,14 @@ async def test_the_sweep_moves_an_issue_blue_yellow_red_once_each(api):
     assert board["by_unit"]["(unassigned)"]["red"] >= 1
 
 
-async def test_an_extension_needs_a_later_date_and_a_reason(api):
+async def test_an_extension_needs_a_later_date_and_a_reason_and_a_supervisor(api):
     i = (await api.post(f"{T}/issues", json=issue(raised_on="2026-03-02"), headers=CLERK)).json()
     path = f"{T}/issues/{i['issue_id']}/extend"
-    assert (await api.post(path, json={"deadline": "2026-03-01", "reason": "x"}, headers=CLERK)).status_code == 422
+    # A clerk no longer extends directly: the unit asks (延期申请) and a supervisor or admin decides.
     r = await api.post(path, json={"deadline": "2026-04-30", "reason": "招聘会改期"}, headers=CLERK)
+    assert r.status_code == 403
+    assert (await api.post(path, json={"deadline": "2026-03-01", "reason": "x"}, headers=SUPERVISOR)).status_code == 422
+    r = await api.post(path, json={"deadline": "2026-04-30", "reason": "招聘会改期"}, headers=SUPERVISOR)
     assert r.status_code == 200 and r.json()["deadline"] == "2026-04-30"
     assert r.json()["history"][-1]["action"] == "deadline_changed"
 

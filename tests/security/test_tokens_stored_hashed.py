@@ -17,6 +17,8 @@ SOURCE_TREES = [ROOT / "buildingblocks" / "src", ROOT / "contracts" / "src"] + s
 README_TABLE = {  # README "Development tokens": token → (scope, role)
     "county_admin": ("county", "admin"), "county_viewer": ("county", "viewer"), "dacheng_clerk": ("dacheng", "clerk"),
     "dacheng_viewer": ("dacheng", "viewer"), "xiyang_clerk": ("xiyang", "clerk"), "county_leader": ("county", "viewer"),
+    "county_supervisor": ("county", "supervisor"), "dacheng_unit_rss": ("dacheng", "handler"),
+    "county_unit_rsj": ("county", "handler"), "county_unit_zrzyj": ("county", "handler"),
 }
 
 
@@ -25,8 +27,9 @@ def test_every_key_of_the_token_file_is_a_sha256_digest_with_a_name_scope_and_ro
     assert raw
     for key, principal in raw.items():
         assert re.fullmatch(r"[0-9a-f]{64}", key), key
-        assert set(principal) - {"official_id"} == {"name", "scope", "role"}, principal  # official_id is optional
+        assert set(principal) - {"official_id", "unit_id"} == {"name", "scope", "role"}, principal  # optional ones
         assert principal["role"] in Role.__members__, principal
+        assert ("unit_id" in principal) == (principal["role"] == "handler"), principal  # a handler works for a unit
 
 
 def test_the_development_tokens_are_stored_as_their_digests_with_the_readme_scope_and_role():

@@ -15,6 +15,10 @@ DEV_TOKENS = {  # the development tokens of the README (buildingblocks/dev_token
     "dacheng_viewer": "dev-dacheng-viewer",
     "xiyang_clerk": "dev-xiyang-clerk",
     "county_leader": "dev-county-leader",  # a 包抓 county leader (official_id cl-wang-jianguo), county viewer
+    "county_supervisor": "dev-county-supervisor",  # 县督查室: decides extension requests, follows up
+    "dacheng_unit_rss": "dev-dacheng-unit-rss",  # handler of unit dacheng-rss (大程镇人社所), scope dacheng
+    "county_unit_rsj": "dev-county-unit-rsj",  # handler of unit c-rsj (县人社局), scope county
+    "county_unit_zrzyj": "dev-county-unit-zrzyj",  # handler of unit c-zrzyj (县自然资源局), scope county
 }
 
 

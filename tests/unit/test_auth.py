@@ -36,6 +36,29 @@ def test_a_township_token_stays_in_its_township_and_roles_are_ordered():
     assert not clerk.may(None, Role.viewer)  # county-wide reads need a county token
 
 
+def test_a_handler_passes_no_township_check_and_a_supervisor_ranks_between_clerk_and_admin():
+    store = TokenStore.from_file(DEV_TOKENS)
+    rss = store.principal("dev-dacheng-unit-rss")
+    assert rss == Principal(name="大程镇人社所", scope="dacheng", role=Role.handler, unit_id="dacheng-rss")
+    assert store.principal("dev-county-unit-rsj").unit_id == "c-rsj" and rss.covers("dacheng") and not rss.covers("xiyang")
+    assert not any(rss.may("dacheng", role) for role in (Role.viewer, Role.clerk, Role.supervisor, Role.admin))
+    supervisor = store.principal("dev-county-supervisor")
+    assert supervisor.may("dacheng", Role.clerk) and supervisor.may("dacheng", Role.supervisor)
+    assert not supervisor.may("dacheng", Role.admin) and Role.clerk < Role.supervisor < Role.admin
+
+
+def test_the_gate_lets_a_handler_reach_only_the_routes_that_name_it():
+    rules = ScopeRules(township=["/api/v1/townships/{township}"],
+                       handler=["GET /api/v1/townships/{township}/issues/{issue_id}",
+                                "POST /api/v1/townships/{township}/issues/{issue_id}/acknowledge"])
+    assert rules.for_handler("GET", "/api/v1/townships/dacheng/issues/i-1")
+    assert rules.for_handler("POST", "/api/v1/townships/dacheng/issues/i-1/acknowledge")
+    assert not rules.for_handler("POST", "/api/v1/townships/dacheng/issues/i-1")
+    assert not rules.for_handler("GET", "/api/v1/townships/dacheng/issues")
+    assert not rules.for_handler("GET", "/api/v1/townships/dacheng/issues/i-1/acknowledge")
+    assert not rules.for_handler("POST", "/api/v1/townships/dacheng/issues/i-1/acknowledge/x")
+
+
 def test_a_county_token_covers_every_township():
     viewer = Principal(name="v", scope="county", role=Role.viewer)
     assert viewer.may("dacheng", Role.viewer) and viewer.may(None, Role.viewer)

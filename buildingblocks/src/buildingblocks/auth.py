@@ -1,9 +1,10 @@
 """Bearer tokens scoped to one township or to the county, with a role; only their SHA-256 is stored.
 
 A token file (AUTH_TOKENS_FILE, JSON) maps sha256(token) → {"name", "scope", "role"} and, optionally,
-"official_id" (the official of the visits registry the token belongs to); scope is a township id or "county".
-`python -m buildingblocks.auth new --scope dacheng --role clerk --name 张三 [--official t-zhang-san]` makes a token
-and prints the line to add. Refusals say nothing about the township asked for.
+"official_id" (the official of the visits registry the token belongs to) and "unit_id" (the responsible unit a
+`handler` token works for); scope is a township id or "county".
+`python -m buildingblocks.auth new --scope dacheng --role clerk --name 张三 [--official t-zhang-san] [--unit u]`
+makes a token and prints the line to add. Refusals say nothing about the township asked for.
 """
 from __future__ import annotations
 
@@ -28,9 +29,13 @@ DEV_TOKENS = Path(__file__).with_name("dev_tokens.json")
 
 
 class Role(IntEnum):
+    # A handler (a responsible unit's 经办人) ranks below viewer: it passes no township check, and reaches only the
+    # routes that name it (ScopeRules.handler), whose dependencies look at its unit.
+    handler = 0
     viewer = 1
     clerk = 2
-    admin = 3
+    supervisor = 3  # 督查: decides extension requests, follows up (回访)
+    admin = 4
 
 
 class Principal(BaseModel):
@@ -38,10 +43,14 @@ class Principal(BaseModel):
     scope: str  # a township id, or "county"
     role: Role
     official_id: Optional[str] = None  # the official (visits registry id) this token belongs to, if it names one
+    unit_id: Optional[str] = None  # the responsible unit a handler works for
+
+    def covers(self, township: Optional[str]) -> bool:
+        """The token's scope includes this township (None: the county)."""
+        return self.scope == COUNTY or (township is not None and self.scope == township)
 
     def may(self, township: Optional[str], role: Role) -> bool:
-        in_scope = self.scope == COUNTY or (township is not None and self.scope == township)
-        return in_scope and self.role >= role
+        return self.covers(township) and self.role >= role
 
 
 def digest(token: str) -> str:
@@ -55,7 +64,8 @@ class TokenStore:
     @classmethod
     def from_file(cls, path: Path) -> "TokenStore":
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls({d: Principal(name=p["name"], scope=p["scope"], role=Role[p["role"]], official_id=p.get("official_id"))
+        return cls({d: Principal(name=p["name"], scope=p["scope"], role=Role[p["role"]], official_id=p.get("official_id"),
+                              unit_id=p.get("unit_id"))
                     for d, p in raw.items()})
 
     @classmethod
@@ -111,11 +121,18 @@ class ScopeRules:
     (e.g. "/api/v1/townships/{township}"): the path itself and everything under it. `county`: path prefixes for
     county tokens only. Any other /api/ path only needs a known token here; its route's dependencies decide."""
 
-    def __init__(self, township: Iterable[str] = (), county: Iterable[str] = ()):
+    def __init__(self, township: Iterable[str] = (), county: Iterable[str] = (), handler: Iterable[str] = ()):
         self.township = tuple(township)
         self.county = tuple(county)
+        self.handler = tuple(handler)
         self._named = [_template(t) for t in self.township]
         self._county_only = [re.compile(f"^{re.escape(prefix)}(?:/|$)") for prefix in self.county]
+        self._handler = [_exact(t) for t in self.handler]
+
+    def for_handler(self, method: str, path: str) -> bool:
+        """`handler`: "METHOD /path/{with}/{params}" of the routes a handler token may reach (exactly those paths);
+        their dependencies decide by the token's unit."""
+        return any(m == method and p.match(path) for m, p in self._handler)
 
     def scope_of(self, path: str) -> tuple[bool, Optional[str]]:
         """(whether `path` is about a township or the county, and which township: None for the county)."""
@@ -134,6 +151,12 @@ def _template(template: str) -> re.Pattern:
     return re.compile(f"^{re.escape(parts[0])}([^/]+){re.escape(parts[1])}(?:/|$)")
 
 
+def _exact(rule: str) -> tuple[str, re.Pattern]:
+    method, _, template = rule.partition(" ")
+    parts = re.split(r"\{[^/{}]+\}", template)
+    return method, re.compile("^" + "[^/]+".join(re.escape(p) for p in parts) + "$")
+
+
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -148,7 +171,11 @@ def gate(request: Request, rules: ScopeRules) -> Optional[JSONResponse]:
     principal = request.app.state.tokens.principal(token.strip()) if kind.lower() == "bearer" and token.strip() else None
     refusal = UNAUTHORIZED if principal is None else None
     scoped, township = rules.scope_of(path)
-    if principal is not None and scoped:
+    if principal is not None and principal.role == Role.handler:
+        # A handler reaches only its own routes, in its scope; everything else is the same 403 as for another township.
+        if not rules.for_handler(request.method, path) or (scoped and not principal.covers(township)):
+            refusal = FORBIDDEN
+    elif principal is not None and scoped:
         if not principal.may(township, Role.clerk if request.method in _WRITES else Role.viewer):
             refusal = FORBIDDEN
     if refusal is None:
@@ -173,11 +200,14 @@ def main() -> None:
     new.add_argument("--role", required=True, choices=[r.name for r in Role])
     new.add_argument("--name", required=True)
     new.add_argument("--official", help="the official_id (visits registry) of the person the token is for")
+    new.add_argument("--unit", help="the unit_id a handler token works for")
     args = parser.parse_args()
     token = secrets.token_urlsafe(32)
     entry = {"name": args.name, "scope": args.scope, "role": args.role}
     if args.official:
         entry["official_id"] = args.official
+    if args.unit:
+        entry["unit_id"] = args.unit
     print(f"token (give it to {args.name}; it is not stored): {token}")
     print(json.dumps({digest(token): entry}, ensure_ascii=False))
 

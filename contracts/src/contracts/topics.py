@@ -29,5 +29,6 @@ def all_topics() -> list[str]:
 
 
 def key_for(enterprise_id: str) -> bytes:
-    """Every event is keyed by the enterprise it concerns, so one enterprise's events stay in order."""
+    """Every event is keyed by the enterprise it concerns, so one enterprise's events stay in order; an event that
+    concerns no enterprise (a finding's, a unit's) by its subject: the issue_id, the unit_id."""
     return enterprise_id.encode("utf-8")

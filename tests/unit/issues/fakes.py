@@ -12,7 +12,7 @@ from contracts.events import Payload
 from issues.domain import OPEN, SLA, Issue
 from issues.domain.calendar import YearSchedule, parse_schedule
 from issues.domain.rules import Rules
-from issues.repository import REQUEST, issue_from, state, visible
+from issues.repository import REQUEST, UNIT_FIELDS, issue_from, state, visible
 
 
 class FakeRepository:
@@ -22,6 +22,8 @@ class FakeRepository:
         self.township_rules: dict[str, Rules] = {}
         self.saved_schedules: dict[int, dict[str, Any]] = {}
         self.version_of_calendar = 0
+        self.unit_docs: dict[str, dict[str, Any]] = {}
+        self.township_routing: dict[str, dict[str, Optional[str]]] = {}
         # Called before each save with the issue's key: lets a test change the issue "meanwhile".
         self.meanwhile: Optional[Callable[[tuple[str, str]], None]] = None
 
@@ -74,14 +76,17 @@ class FakeRepository:
         return sorted({d["township"] for d in self.docs.values() if d["status"] == OPEN})
 
     async def ledger(self, township: Optional[str], *, status=None, enterprise_id=None, overdue_on=None, level=None,
-                     responsible_unit=None, provisional=False) -> list[dict[str, Any]]:
+                     responsible_unit=None, provisional=False, kind=None, routing=None,
+                     unit_id=None) -> list[dict[str, Any]]:
         def keep(d: dict) -> bool:
             return ((township is None or d["township"] == township) and (not status or d["status"] == status)
                     and (not enterprise_id or d["enterprise_id"] == enterprise_id)
                     and (not overdue_on or (d["status"] == OPEN and d["deadline"] < overdue_on.isoformat()))
                     and (not level or d["level"] == level.value)
                     and (not responsible_unit or d["responsible_unit"] == responsible_unit)
-                    and (not provisional or d["deadline_provisional"] is True))
+                    and (not provisional or d["deadline_provisional"] is True)
+                    and (not kind or d["kind"] == kind) and (not routing or d["routing"] == routing)
+                    and (not unit_id or d["unit_id"] == unit_id))
 
         docs = sorted((d for d in self.docs.values() if keep(d)), key=lambda d: (d["raised_on"], d["issue_id"]))
         return [visible(copy.deepcopy(d), "history") for d in docs]
@@ -89,6 +94,35 @@ class FakeRepository:
     async def shown(self, township: str, issue_id: str) -> Optional[dict[str, Any]]:
         doc = self.docs.get((township, issue_id))
         return visible(copy.deepcopy(doc)) if doc else None
+
+    async def unit_queue(self, unit_id: str, *, township=None, status=None) -> list[dict[str, Any]]:
+        docs = sorted((d for d in self.docs.values() if (d["unit_id"] == unit_id or unit_id in d["co_unit_ids"])
+                       and (township is None or d["township"] == township) and (not status or d["status"] == status)),
+                      key=lambda d: (d["raised_on"], d["issue_id"]))
+        return [visible(copy.deepcopy(d), "history") for d in docs]
+
+    # ------------------------------------------------------------------------------------ units and routing
+
+    async def unit(self, unit_id: str) -> Optional[dict[str, Any]]:
+        return copy.deepcopy(self.unit_docs.get(unit_id))
+
+    async def units(self, townships: list[str]) -> list[dict[str, Any]]:
+        return sorted((copy.deepcopy(u) for u in self.unit_docs.values() if u["township"] in townships),
+                      key=lambda u: (u["township"], u["unit_id"]))
+
+    async def put_unit(self, unit: dict[str, Any], event: Payload, at: Any) -> bool:
+        stored = self.unit_docs.get(unit["unit_id"])
+        if stored is not None and stored["township"] != unit["township"]:
+            return False
+        self.unit_docs[unit["unit_id"]] = {k: unit.get(k) for k in UNIT_FIELDS}
+        self.published.append((unit["township"], event))
+        return True
+
+    async def routing(self, township: str) -> dict[str, Optional[str]]:
+        return dict(self.township_routing.get(township, {}))
+
+    async def set_routing(self, township: str, routing: dict[str, Optional[str]]) -> None:
+        self.township_routing[township] = dict(routing)
 
     # ------------------------------------------------------------------------------- township rules, calendar
 

@@ -215,9 +215,10 @@ async def test_close_records_the_outcome_and_publishes_the_contract_fields(ctx, 
     assert (closed["outcome"], closed["resolution"], closed["satisfaction"]) == ("resolved", "招聘会", "dissatisfied")
     assert closed["history"][-1] == {"at": "2026-11-16T09:00:00+08:00", "action": "closed", "by": "张三",
                                      "closed_on": "2026-03-10", "outcome": "resolved", "resolution": "招聘会",
-                                     "satisfaction": "dissatisfied", "level": "none"}
+                                     "satisfaction": "dissatisfied", "level": "none", "working_days": 6}
     [event] = repo.events(IssueClosed)
     assert (event.raised_on, event.deadline, event.closed_on) == (D("2026-03-02"), D("2026-03-16"), D("2026-03-10"))
+    assert event.working_days_to_close == 6 and event.unit_id is None
 
 
 async def test_closing_a_closed_issue_is_a_conflict_and_a_close_before_the_raise_is_invalid(ctx, repo):

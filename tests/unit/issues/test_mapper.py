@@ -22,7 +22,8 @@ E1 = "91330782MA2ABCD13A"
 STORED = {"_id", "township", "issue_id", "enterprise_id", "source", "visit_id", "category", "description",
           "responsible_unit", "raised_on", "deadline", "deadline_provisional", "deadline_rule", "deadline_anchor",
           "origin", "status", "level", "closed_on", "outcome", "resolution", "satisfaction", "history", "version",
-          "outbox", "outbox_unsent"}
+          "outbox", "outbox_unsent", "kind", "unit_id", "unit_registered", "routing", "assigned_on", "acknowledged_on",
+          "co_units", "co_unit_ids", "progress", "extension_requests", "follow_ups", "external_id", "source_system"}
 
 
 @dataclass

@@ -14,13 +14,18 @@ from typing import Any, Callable, Iterator, Optional
 from buildingblocks.clock import Clock
 from buildingblocks.clock import clock as process_clock
 from buildingblocks.errors import Conflict, Invalid, NotFound
+from buildingblocks.auth import COUNTY
 from contracts.enums import IssueCategory, IssueSource
+from contracts.events import UnitRegistered
 from issues.calendar import builtin_schedules
-from issues.domain import Change, InvalidValue, Issue, WrongStatus, issue_id_for_request
+from issues.domain import Change, InvalidValue, Issue, Unit, Unknown, WrongStatus, issue_id_for_request
 from issues.domain.calendar import ScheduleError, WorkCalendar, parse_schedule
 from issues.domain.rules import Rules, RulesIn
 from issues.repository import Repository, view
-from issues.requests import AssignIn, CloseIn, ExtendIn, IssueIn, ReopenIn
+from issues.requests import (
+    AcknowledgeIn, AssignIn, CloseIn, CoHandlingIn, DecisionIn, ExtendIn, ExtensionRequestIn, FindingIn, FollowUpIn,
+    IssueIn, ProgressIn, ReopenIn, ReturnIn, UnitIn,
+)
 
 ATTEMPTS = 5  # compare-and-set rounds before a change gives up with a 409
 
@@ -54,6 +59,8 @@ def _answered() -> Iterator[None]:
         raise Invalid(exc.field, exc.message) from None
     except WrongStatus as exc:
         raise Conflict(str(exc)) from None
+    except Unknown as exc:
+        raise NotFound(exc.kind, [exc.id]) from None
 
 
 def request_hash(body: Any) -> str:
@@ -88,12 +95,16 @@ async def raise_issue(
     responsible_unit: Optional[str] = None,
     deadline: Optional[date] = None,
     origin: Optional[dict] = None,
+    external_id: Optional[str] = None,
+    source_system: Optional[str] = None,
 ) -> tuple[bool, dict]:
-    """Create the issue once; (False, existing) when it exists (a redelivery, a retry)."""
+    """Create the issue once; (False, existing) when it exists (a redelivery, a retry). Without a unit it goes to
+    the category's default unit (the township's routing)."""
+    unit = None if responsible_unit else await default_unit(ctx, township, category)
     created, issue = await _raise(
         ctx, township, issue_id, enterprise_id=enterprise_id, category=category, description=description, source=source,
         raised_on=raised_on, by=by, visit_id=visit_id, responsible_unit=responsible_unit, deadline=deadline,
-        origin=origin,
+        origin=origin, unit=unit, external_id=external_id, source_system=source_system,
     )
     return created, view(issue)
 
@@ -101,11 +112,15 @@ async def raise_issue(
 async def raise_from_request(ctx: Context, township: str, body: IssueIn, idem: Optional[str], by: str) -> tuple[bool, dict]:
     """A retry with the same Idempotency-Key and body gets the first issue back; with another body, a 409."""
     fingerprint = request_hash(body) if idem else None
+    if body.unit_id:
+        unit = await routable_unit(ctx, township, body.unit_id, "unit_id")
+    else:
+        unit = None if body.responsible_unit else await default_unit(ctx, township, body.category)
     created, issue = await _raise(
         ctx, township, issue_id_for_request(township, idem) if idem else f"i-{uuid.uuid4()}", request=fingerprint,
         enterprise_id=body.enterprise_id, category=body.category, description=body.description, source=body.source,
-        raised_on=body.raised_on or ctx.clock.today(), by=by, responsible_unit=body.responsible_unit,
-        deadline=body.deadline,
+        raised_on=body.raised_on or ctx.clock.today(), by=by, responsible_unit=None if unit else body.responsible_unit,
+        deadline=body.deadline, unit=unit, external_id=body.external_id, source_system=body.source_system,
     )
     if not created and issue.request is not None and issue.request != fingerprint:  # None: raised before hashes
         raise Conflict("this Idempotency-Key was already used for a different request")
@@ -140,14 +155,152 @@ async def _change(ctx: Context, township: str, issue_id: str, act: Callable[[Iss
 
 async def assign(ctx: Context, township: str, issue_id: str, body: AssignIn, by: str) -> dict:
     on = body.assigned_on or ctx.clock.today()
+    unit = await routable_unit(ctx, township, body.unit_id, "unit_id") if body.unit_id else None
+    if unit is None and not body.responsible_unit:
+        raise Invalid("unit_id", "name the unit: unit_id (a registered unit) or responsible_unit (free text)")
     return view(await _change(ctx, township, issue_id, lambda issue: issue.assign(
-        body.responsible_unit, on=on, reason=body.reason, by=by, at=ctx.clock.now())))
+        body.responsible_unit, unit=unit, on=on, reason=body.reason, by=by, at=ctx.clock.now())))
 
 
 async def close(ctx: Context, township: str, issue_id: str, body: CloseIn, by: str) -> dict:
+    calendar = await ctx.work_calendar()
     return view(await _change(ctx, township, issue_id, lambda issue: issue.close(
         on=body.closed_on, outcome=body.outcome, resolution=body.resolution, satisfaction=body.satisfaction, by=by,
+        at=ctx.clock.now(), calendar=calendar)))
+
+
+# ------------------------------------------------------------------------------------- what the units do
+
+
+async def acknowledge(ctx: Context, township: str, issue_id: str, body: AcknowledgeIn, unit_id: str, by: str) -> dict:
+    rules, calendar = await ctx.repo.rules(township), await ctx.work_calendar()
+    on = body.acknowledged_on or ctx.clock.today()
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.acknowledge(
+        unit_id, on=on, by=by, at=ctx.clock.now(), calendar=calendar, rules=rules)))
+
+
+async def return_(ctx: Context, township: str, issue_id: str, body: ReturnIn, unit_id: str, by: str) -> dict:
+    if body.suggested_unit_id:
+        await routable_unit(ctx, township, body.suggested_unit_id, "suggested_unit_id")
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.return_(
+        unit_id, on=ctx.clock.today(), reason=body.reason, suggested_unit_id=body.suggested_unit_id, by=by,
         at=ctx.clock.now())))
+
+
+async def set_co_handling(ctx: Context, township: str, issue_id: str, body: CoHandlingIn, by: str) -> dict:
+    units = [await routable_unit(ctx, township, u, f"co_unit_ids[{i}]") for i, u in enumerate(body.co_unit_ids)]
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.set_co_handling(
+        units, on=ctx.clock.today(), by=by, at=ctx.clock.now())))
+
+
+async def note_progress(ctx: Context, township: str, issue_id: str, body: ProgressIn, unit_id: Optional[str],
+                        by: str) -> dict:
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.note_progress(
+        body.note, unit_id=unit_id, part_done=body.part_done, on=ctx.clock.today(), by=by, at=ctx.clock.now())))
+
+
+async def request_extension(ctx: Context, township: str, issue_id: str, body: ExtensionRequestIn,
+                            unit_id: Optional[str], by: str) -> dict:
+    request_id = f"x-{uuid.uuid4().hex[:12]}"
+    issue = await _change(ctx, township, issue_id, lambda i: i.request_extension(
+        request_id, body.deadline, reason=body.reason, unit_id=unit_id, on=ctx.clock.today(), by=by,
+        at=ctx.clock.now()))
+    shown = view(issue)
+    return {**next(r for r in shown["extension_requests"] if r["request_id"] == request_id), "issue": shown}
+
+
+async def decide_extension(ctx: Context, township: str, issue_id: str, request_id: str, body: DecisionIn,
+                           by: str) -> dict:
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.decide_extension(
+        request_id, approved=body.approved, reason=body.reason, on=ctx.clock.today(), by=by, at=ctx.clock.now())))
+
+
+async def follow_up(ctx: Context, township: str, issue_id: str, body: FollowUpIn, by: str) -> dict:
+    rules, calendar = await ctx.repo.rules(township), await ctx.work_calendar()
+    on = body.followed_up_on or ctx.clock.today()
+    return view(await _change(ctx, township, issue_id, lambda issue: issue.follow_up(
+        body.satisfaction, note=body.note, on=on, by=by, at=ctx.clock.now(), calendar=calendar, rules=rules)))
+
+
+async def raise_finding(ctx: Context, township: str, body: FindingIn, idem: Optional[str], by: str) -> tuple[bool, dict]:
+    fingerprint = request_hash(body) if idem else None
+    if body.unit_id:
+        unit = await routable_unit(ctx, township, body.unit_id, "unit_id")
+    else:
+        unit = await default_unit(ctx, township, body.category)
+    issue_id = issue_id_for_request(township, idem) if idem else f"i-{uuid.uuid4()}"
+    with _answered():
+        issue = Issue.raise_finding(
+            township, issue_id, found_by=body.found_by, subject_kind=body.subject_kind, subject_name=body.subject_name,
+            subject_unit_id=body.subject_unit_id, category=body.category, description=body.description,
+            raised_on=body.raised_on or ctx.clock.today(), by=by, at=ctx.clock.now(),
+            calendar=await ctx.work_calendar(), rules=await ctx.repo.rules(township), unit=unit,
+            visit_id=body.visit_id, deadline=body.deadline, request=fingerprint)
+    if await ctx.repo.add(issue):
+        return True, view(issue)
+    existing = await _load(ctx, township, issue_id)
+    if existing.request is not None and existing.request != fingerprint:
+        raise Conflict("this Idempotency-Key was already used for a different request")
+    return False, view(existing)
+
+
+# ------------------------------------------------------------------------------------ units and routing
+
+
+async def routable_unit(ctx: Context, township: str, unit_id: str, field: str) -> Unit:
+    """A unit an issue of `township` can be routed to: the township's own active units and the county's."""
+    unit = await ctx.repo.unit(unit_id)
+    if unit is None or unit["township"] not in (township, COUNTY):
+        raise Invalid(field, f"{unit_id} is not a registered unit of {township} or of the county")
+    if not unit["active"]:
+        raise Invalid(field, f"{unit_id} is not active")
+    return Unit(unit["unit_id"], unit["name"])
+
+
+async def default_unit(ctx: Context, township: str, category: IssueCategory) -> Optional[Unit]:
+    """The category's default unit in the township's routing; None when it has none (or it is gone)."""
+    unit_id = (await ctx.repo.routing(township)).get(IssueCategory(category).value)
+    if not unit_id:
+        return None
+    unit = await ctx.repo.unit(unit_id)
+    if unit is None or not unit["active"] or unit["township"] not in (township, COUNTY):
+        return None
+    return Unit(unit["unit_id"], unit["name"])
+
+
+async def put_unit(ctx: Context, township: str, unit_id: str, body: UnitIn) -> dict:
+    """Register or change a unit; its id is the county's (one township's unit cannot take another's id)."""
+    if body.parent_id:
+        parent = await ctx.repo.unit(body.parent_id)
+        if parent is None or parent["township"] not in (township, COUNTY) or body.parent_id == unit_id:
+            raise Invalid("parent_id", f"{body.parent_id} is not another registered unit of {township} or the county")
+    unit = {"unit_id": unit_id, "township": township, **body.model_dump(mode="json")}
+    event = UnitRegistered(unit_id=unit_id, name=body.name, kind=body.kind, parent_id=body.parent_id, head=body.head,
+                           active=body.active)
+    if not await ctx.repo.put_unit(unit, event, ctx.clock.now()):
+        raise Conflict(f"unit id {unit_id} is taken by a unit of another township")
+    return unit
+
+
+async def units(ctx: Context, township: str, routable: bool) -> list[dict]:
+    found = await ctx.repo.units([township, COUNTY] if routable and township != COUNTY else [township])
+    return [u for u in found if u["active"] or not routable]
+
+
+async def set_routing(ctx: Context, township: str, body: dict[IssueCategory, Optional[str]]) -> dict:
+    """The default unit per category; what the body leaves out keeps its unit, null removes it."""
+    routing = await ctx.repo.routing(township)
+    for category, unit_id in body.items():
+        if unit_id is None:
+            routing.pop(category.value, None)
+        else:
+            routing[category.value] = (await routable_unit(ctx, township, unit_id, category.value)).unit_id
+    await ctx.repo.set_routing(township, routing)
+    return shown_routing(routing)
+
+
+def shown_routing(routing: dict[str, Optional[str]]) -> dict[str, Optional[str]]:
+    return {c.value: routing.get(c.value) for c in IssueCategory}
 
 
 async def reopen(ctx: Context, township: str, issue_id: str, body: ReopenIn, by: str) -> dict:

@@ -1,4 +1,6 @@
-"""Kafka entrypoint: every visit demand not resolved on the spot, and every DemandReported, becomes one issue."""
+"""Kafka entrypoint: every visit demand not resolved on the spot, and every DemandReported, becomes one issue, routed
+to the category's default unit (the township's routing). A DemandReported keeps the sender's id and system (the
+envelope's source), so the sender can match the closure to its own 工单."""
 from __future__ import annotations
 
 from buildingblocks.consumer import Received
@@ -29,6 +31,7 @@ async def take_in(ctx: Context, batch: list[Received]) -> None:
                 enterprise_id=data.enterprise_id, category=data.category, description=data.description,
                 source=data.source, raised_on=data.reported_on, by=f"intake:{event.source}",
                 origin={"sender": event.source, "external_id": data.external_id, "event_id": event.id},
+                external_id=data.external_id, source_system=event.source,
             )
 
 

@@ -17,17 +17,19 @@ from buildingblocks.outbox import entry as outbox_entry
 from contracts.enums import IssueCategory, IssueSource, Level, Outcome, Satisfaction
 from contracts.envelope import new_event
 from contracts.topics import ISSUES as ISSUES_TOPIC
-from issues.domain import OPEN, SLA, Change, Issue
+from issues.domain import ISSUE, OPEN, ROUTED, SLA, UNROUTED, Change, Issue
 from issues.domain.calendar import YearSchedule, parse_schedule
 from issues.domain.rules import Rules
 
-ISSUES, SETTINGS, CALENDAR = "issues", "township_settings", "calendar_years"
+ISSUES, SETTINGS, CALENDAR, UNITS = "issues", "township_settings", "calendar_years", "units"
 # {_id: "calendar", v: n}: bumped after every schedule saved, so every replica sees a new schedule on its next
 # request that counts days (one lookup by _id) and rereads the few schedules only then.
 CALENDAR_VERSION = "calendar_version"
-OUTBOX_COLLECTIONS = [ISSUES]
+OUTBOX_COLLECTIONS = [ISSUES, UNITS]
+UNIT_FIELDS = ("unit_id", "township", "name", "kind", "parent_id", "head", "contact", "active")
 REQUEST = "request_hash"  # the fingerprint of the request that raised the issue (Idempotency-Key)
-INTERNAL = ("_id", "outbox", outbox.UNSENT, "version", REQUEST)  # never shown
+INTERNAL = ("_id", "outbox", outbox.UNSENT, "version", REQUEST, "co_unit_ids")  # never shown
+FINDING_FIELDS = ("found_by", "subject_kind", "subject_name", "subject_unit_id")
 _NO_OUTBOX = {"outbox": 0, outbox.UNSENT: 0}
 D = date.fromisoformat
 
@@ -49,6 +51,7 @@ def state(issue: Issue) -> dict[str, Any]:
     doc = {
         "township": issue.township,
         "issue_id": issue.issue_id,
+        "kind": issue.kind,
         "enterprise_id": issue.enterprise_id,
         "source": issue.source.value,
         "visit_id": issue.visit_id,
@@ -67,7 +70,21 @@ def state(issue: Issue) -> dict[str, Any]:
         "outcome": _value(issue.outcome),
         "resolution": issue.resolution,
         "satisfaction": _value(issue.satisfaction),
+        "unit_id": issue.unit_id,
+        "unit_registered": issue.unit_id is not None,
+        "routing": issue.routing,
+        "assigned_on": _iso(issue.assigned_on),
+        "acknowledged_on": _iso(issue.acknowledged_on),
+        "co_units": [dict(c) for c in issue.co_units],
+        "co_unit_ids": [c["unit_id"] for c in issue.co_units],  # what the unit queue asks for
+        "progress": list(issue.progress),
+        "extension_requests": [dict(r) for r in issue.extension_requests],
+        "follow_ups": list(issue.follow_ups),
+        "external_id": issue.external_id,
+        "source_system": issue.source_system,
     }
+    if issue.finding is not None:
+        doc.update(issue.finding)
     if issue.overdue_working_days is not None:  # absent until the first escalation, as before
         doc["overdue_working_days"] = issue.overdue_working_days
     return {**doc, "history": list(issue.history)}
@@ -98,6 +115,16 @@ def issue_from(doc: dict[str, Any]) -> Issue:
         resolution=doc.get("resolution"),
         satisfaction=Satisfaction(doc["satisfaction"]) if doc.get("satisfaction") else None,
         request=doc.get(REQUEST), history=list(doc.get("history", [])), version=doc["version"],
+        kind=doc.get("kind") or ISSUE, unit_id=doc.get("unit_id"),
+        # Raised before units: routed when it names a unit, from the day raised.
+        routing=doc.get("routing") or (ROUTED if doc.get("responsible_unit") else UNROUTED),
+        assigned_on=day("assigned_on") or (D(doc["raised_on"]) if doc.get("responsible_unit") else None),
+        acknowledged_on=day("acknowledged_on"), co_units=[dict(c) for c in doc.get("co_units") or []],
+        progress=list(doc.get("progress") or []),
+        extension_requests=[dict(r) for r in doc.get("extension_requests") or []],
+        follow_ups=list(doc.get("follow_ups") or []), external_id=doc.get("external_id"),
+        source_system=doc.get("source_system"),
+        finding={k: doc.get(k) for k in FINDING_FIELDS} if doc.get("kind") == "finding" else None,
     )
 
 
@@ -116,6 +143,9 @@ class Repository:
         await self.db[ISSUES].create_index([("township", 1), ("raised_on", 1), ("issue_id", 1)])
         await self.db[ISSUES].create_index([("township", 1), ("enterprise_id", 1), ("raised_on", 1)])
         await self.db[ISSUES].create_index([("status", 1), ("deadline_provisional", 1), ("township", 1)])
+        await self.db[ISSUES].create_index([("unit_id", 1), ("raised_on", 1), ("issue_id", 1)])  # the unit queue
+        await self.db[ISSUES].create_index([("co_unit_ids", 1), ("raised_on", 1), ("issue_id", 1)])
+        await self.db[UNITS].create_index([("township", 1), ("unit_id", 1)])
 
     # ------------------------------------------------------------------------------------------ the aggregate
 
@@ -183,6 +213,9 @@ class Repository:
         level: Optional[Level] = None,
         responsible_unit: Optional[str] = None,
         provisional: bool = False,
+        kind: Optional[str] = None,
+        routing: Optional[str] = None,
+        unit_id: Optional[str] = None,
     ) -> list[dict[str, Any]]:
         """The ledger (without histories), by day raised: a township's, or the county's (`township=None`);
         `overdue_on`: only the open issues whose deadline is before that day."""
@@ -199,10 +232,60 @@ class Repository:
             query["responsible_unit"] = responsible_unit
         if provisional:
             query["deadline_provisional"] = True
+        if kind == "finding":
+            query["kind"] = kind
+        elif kind == "issue":  # raised before findings existed: no kind stored
+            query["kind"] = {"$ne": "finding"}
+        if routing:
+            query["routing"] = routing
+        if unit_id:
+            query["unit_id"] = unit_id
+        return [visible(d, "history") for d in await self._find(query)]
+
+    async def unit_queue(self, unit_id: str, *, township: Optional[str] = None,
+                         status: Optional[str] = None) -> list[dict[str, Any]]:
+        """The issues a unit leads or co-handles, across townships (or in one), by day raised."""
+        query: dict[str, Any] = {"$or": [{"unit_id": unit_id}, {"co_unit_ids": unit_id}]}
+        if township is not None:
+            query["township"] = township
+        if status:
+            query["status"] = status
         return [visible(d, "history") for d in await self._find(query)]
 
     async def _find(self, query: dict[str, Any]) -> list[dict[str, Any]]:
         return await self.db[ISSUES].find(query, _NO_OUTBOX).sort([("raised_on", 1), ("issue_id", 1)]).to_list()
+
+    # ------------------------------------------------------------------------------------ units and routing
+
+    async def unit(self, unit_id: str) -> Optional[dict[str, Any]]:
+        doc = await self.db[UNITS].find_one({"_id": unit_id}, _NO_OUTBOX)
+        return {k: doc.get(k) for k in UNIT_FIELDS} if doc else None
+
+    async def units(self, townships: list[str]) -> list[dict[str, Any]]:
+        docs = await self.db[UNITS].find({"township": {"$in": townships}}, _NO_OUTBOX).to_list()
+        return sorted(({k: d.get(k) for k in UNIT_FIELDS} for d in docs), key=lambda u: (u["township"], u["unit_id"]))
+
+    async def put_unit(self, unit: dict[str, Any], event: Any, at: Any) -> bool:
+        """The unit's record and its UnitRegistered in one write; False if the id belongs to another township."""
+        entries = [outbox_entry(new_event(event, township=unit["township"], source=f"/townships/{unit['township']}/units",
+                                          time=at), ISSUES_TOPIC)]
+        fields = {k: unit.get(k) for k in UNIT_FIELDS}
+        try:
+            await self.db[UNITS].insert_one({"_id": unit["unit_id"], **fields, **outbox.new(entries)})
+        except DuplicateKeyError:
+            result = await self.db[UNITS].update_one({"_id": unit["unit_id"], "township": unit["township"]},
+                                                     {"$set": fields, "$push": outbox.push(entries)})
+            if result.matched_count != 1:
+                return False
+        outbox.written(UNITS, unit["unit_id"], entries)
+        return True
+
+    async def routing(self, township: str) -> dict[str, Optional[str]]:
+        doc = await self.db[SETTINGS].find_one({"_id": township})
+        return dict((doc or {}).get("routing") or {})
+
+    async def set_routing(self, township: str, routing: dict[str, Optional[str]]) -> None:
+        await self.db[SETTINGS].update_one({"_id": township}, {"$set": {"routing": routing}}, upsert=True)
 
     # ------------------------------------------------------------------------------- township rules, calendar
 

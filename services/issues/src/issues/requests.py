@@ -14,11 +14,14 @@ from typing_extensions import Annotated
 
 from buildingblocks.clock import Clock
 from buildingblocks.clock import clock as process_clock
-from contracts.enums import IssueCategory, IssueSource, Outcome, Satisfaction
-from contracts.types import USCC, LocalDate, Name, OptionalName
+from contracts.enums import FindingSource, IssueCategory, IssueSource, Outcome, Satisfaction, SubjectKind, UnitKind
+from contracts.types import USCC, Id, LocalDate, Name, OptionalName
 from issues.domain import EARLIEST, LATEST
 
 Said = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=4000)]
+Note = Annotated[str, StringConstraints(strict=True, max_length=4000)]
+UNIT_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+UnitId = Annotated[str, StringConstraints(strict=True, pattern=UNIT_PATTERN)]
 _clock: ContextVar[Clock] = ContextVar("issues.requests.clock", default=process_clock)
 
 
@@ -62,7 +65,10 @@ class IssueIn(Body):
     category: IssueCategory
     description: Said
     source: IssueSource
-    responsible_unit: OptionalName = None
+    unit_id: Optional[UnitId] = Field(None, description="a registered unit; default: the category's unit (routing)")
+    responsible_unit: OptionalName = Field(None, description="a free-text unit (no unit_id): kept, shown unregistered")
+    external_id: Optional[Id] = Field(None, description="the sender's own id (e.g. the 12345 工单)")
+    source_system: OptionalName = None
     deadline: Optional[Day] = Field(None, description="default: the township's SLA for the category, in working days")
     raised_on: Optional[Day] = Field(None, description="default: today")
 
@@ -70,7 +76,8 @@ class IssueIn(Body):
 
 
 class AssignIn(Body):
-    responsible_unit: Name
+    unit_id: Optional[UnitId] = Field(None, description="a registered unit: its name becomes the responsible unit")
+    responsible_unit: OptionalName = Field(None, description="a free-text unit, when no unit_id is given")
     reason: Annotated[str, StringConstraints(max_length=4000)] = ""
     assigned_on: Optional[Day] = Field(None, description="default: today")
 
@@ -97,3 +104,65 @@ class ReopenIn(Body):
 class ExtendIn(Body):
     deadline: Day
     reason: Said
+
+
+class AcknowledgeIn(Body):
+    acknowledged_on: Optional[Day] = Field(None, description="default: today")
+
+    _past = field_validator("acknowledged_on")(_not_future)
+
+
+class ReturnIn(Body):
+    reason: Said
+    suggested_unit_id: Optional[UnitId] = None
+
+
+class CoHandlingIn(Body):
+    co_unit_ids: list[UnitId] = Field(max_length=20)
+
+
+class ProgressIn(Body):
+    note: Said
+    part_done: bool = Field(False, description="a co-unit reports its part done")
+
+
+class ExtensionRequestIn(Body):
+    deadline: Day
+    reason: Said
+
+
+class DecisionIn(Body):
+    approved: bool
+    reason: Note = ""
+
+
+class FollowUpIn(Body):
+    satisfaction: Satisfaction
+    note: Note = ""
+    followed_up_on: Optional[Day] = Field(None, description="default: today")
+
+    _past = field_validator("followed_up_on")(_not_future)
+
+
+class FindingIn(Body):
+    found_by: FindingSource
+    subject_kind: SubjectKind
+    subject_name: Name
+    subject_unit_id: Optional[UnitId] = None
+    category: IssueCategory
+    description: Said
+    unit_id: Optional[UnitId] = Field(None, description="default: the category's unit (routing)")
+    visit_id: Optional[Id] = None
+    raised_on: Optional[Day] = Field(None, description="default: today")
+    deadline: Optional[Day] = None
+
+    _past = field_validator("raised_on")(_not_future)
+
+
+class UnitIn(Body):
+    name: Name
+    kind: UnitKind
+    parent_id: Optional[UnitId] = None
+    head: OptionalName = None
+    contact: OptionalName = None
+    active: bool = True

@@ -16,3 +16,11 @@ class InvalidValue(Refused):
 
 class WrongStatus(Refused):
     """The change is not possible in the issue's status: closing a closed issue, reopening an open one."""
+
+
+class Unknown(Refused):
+    """A thing the change names does not exist on the issue (an extension request id)."""
+
+    def __init__(self, kind: str, id: str):
+        super().__init__(f"{kind} {id} not found")
+        self.kind, self.id = kind, id

@@ -24,6 +24,7 @@ class Rules(BaseModel):
     sla_working_days: dict[IssueCategory, int] = Field(default_factory=lambda: dict(DEFAULT_SLA))
     blue_within_working_days: int = Field(2, ge=0, le=60, description="blue: due within N working days")
     red_after_working_days: int = Field(5, ge=0, le=250, description="red: overdue by more than M working days")
+    acknowledge_within: int = Field(1, ge=0, le=60, description="签收 on time: within N working days of the routing")
 
     def sla(self, category: IssueCategory) -> int:
         return self.sla_working_days.get(category, DEFAULT_SLA[category])
@@ -36,6 +37,7 @@ class RulesIn(BaseModel):
     sla_working_days: dict[IssueCategory, int] = Field(default_factory=dict)
     blue_within_working_days: int | None = Field(None, ge=0, le=60)
     red_after_working_days: int | None = Field(None, ge=0, le=250)
+    acknowledge_within: int | None = Field(None, ge=0, le=60)
 
     def applied_to(self, rules: Rules) -> Rules:
         for category, days in self.sla_working_days.items():
@@ -45,4 +47,5 @@ class RulesIn(BaseModel):
             sla_working_days={**rules.sla_working_days, **self.sla_working_days},
             blue_within_working_days=rules.blue_within_working_days if self.blue_within_working_days is None else self.blue_within_working_days,
             red_after_working_days=rules.red_after_working_days if self.red_after_working_days is None else self.red_after_working_days,
+            acknowledge_within=rules.acknowledge_within if self.acknowledge_within is None else self.acknowledge_within,
         )
