@@ -94,5 +94,8 @@ def test_a_demand_reported_twice_is_one_issue_and_its_closure_carries_the_contra
                 return r, body
     record, body = wait_for(closed_event, 30, "IssueClosed on issues.v1")
     assert record.key == b"91330782MA2ABCD13A"
-    assert set(body["data"]) == CLOSED_FIELDS
+    # v1's fields, and beyond v1 the working days to close and the sender's id and system (no unit: none routed)
+    assert set(body["data"]) == CLOSED_FIELDS | {"working_days_to_close", "external_id", "source_system"}
+    assert (body["data"]["external_id"], body["data"]["source_system"]) == (external_id, "/county/12345-hotline")
+    assert body["data"]["working_days_to_close"] == 5  # Tue 2026-03-03 → Tue 2026-03-10
     assert body["data"]["deadline"] == issue["deadline"] and body["data"]["raised_on"] == "2026-03-03"

@@ -167,6 +167,7 @@ VALUES: dict[str, Any] = {
     "visitor_ids": ["c-li"],
     "period": PERIOD,
     "year": TODAY.year + 1,
+    "unit_id": "dacheng-rss",
 }
 
 

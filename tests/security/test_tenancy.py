@@ -10,7 +10,9 @@ is in the matrix as soon as it is routed), against the services as real processe
 - refused writes change nothing (the data read back before and after is the same);
 - Xiyang's ids asked for through Dacheng's path, with Dacheng's token, are unknown exactly like ids nobody has, and
   writes through that path change nothing of Xiyang's;
-- the token is checked before anything of the request is read: the body, the township id.
+- the token is checked before anything of the request is read: the body, the township id;
+- a handler token (a responsible unit's) reads and acts on its unit's issues only: another unit's issue gets the
+  same 403 as an issue that does not exist, and every other operation of the three services is 403.
 """
 from __future__ import annotations
 
@@ -31,9 +33,16 @@ WRITE_OPS = [op for op in OPERATIONS if op.is_write]
 # Open to every valid token, whatever its scope and role: the township registry's list (ids and names only, which
 # every console needs to show a township by its name). Every other operation without a township is county-wide.
 ANY_TOKEN_OPS = [op for op in OPERATIONS if (op.service, op.method, op.path) == ("visits", "GET", "/api/v1/townships")]
+# A unit's queue: across townships for a county token, a township token's own township only, the unit's own handler.
+UNIT_QUEUE = [op for op in OPERATIONS if (op.service, op.method, op.path) == ("issues", "GET", "/api/v1/units/{unit_id}/issues")]
 # County-wide: no township in the path (the calendar, the county report), or a scope that can be "county".
-COUNTY_CASES = [(op, None) for op in OPERATIONS if not op.tenant_param and op not in ANY_TOKEN_OPS] + \
+COUNTY_CASES = [(op, None) for op in OPERATIONS if not op.tenant_param and op not in ANY_TOKEN_OPS + UNIT_QUEUE] + \
                [(op, COUNTY) for op in OPERATIONS if op.tenant_param == "scope"]
+HANDLERS = [name for name in TOKEN if "_unit_" in name]  # the responsible units' tokens (role handler)
+ISSUE = "/api/v1/townships/{township}/issues/{issue_id}"
+# The operations a handler reaches (issues.api.HANDLER_ROUTES); the only ones a handler may take, and no one else.
+HANDLER_ONLY = {ISSUE + "/acknowledge", ISSUE + "/return"}
+SUPERVISOR_ONLY = {ISSUE + "/extend", ISSUE + "/extension-requests/{request_id}/decision"}
 ids = lambda ops: [op.id for op in ops]  # noqa: E731
 
 NO_TOKEN = [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basic ZGV2LWNvdW50eS1hZG1pbjo="},
@@ -91,6 +100,7 @@ def test_the_matrix_covers_every_route():
     visits = {(op.method, op.path.removeprefix(prefix)) for op in TENANT_OPS if op.service == "visits"}
     assert hand_written <= visits
     assert {op.service for op in TENANT_OPS} == set(SERVICES) and COUNTY_CASES and len(ANY_TOKEN_OPS) == 1
+    assert len(UNIT_QUEUE) == 1 and len(HANDLERS) == 3
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -154,7 +164,7 @@ def test_county_operations_need_a_county_token(services, world, op, scope):
 @pytest.mark.parametrize("op", ANY_TOKEN_OPS, ids=ids(ANY_TOKEN_OPS))
 def test_the_operations_open_to_any_token_answer_every_token_alike(services, world, op):
     answers = set()
-    for token in TOKEN:
+    for token in (t for t in TOKEN if t not in HANDLERS):  # a handler reaches its unit's issues only (below)
         r = send(services, world, op, TOKEN[token], None)
         assert r.status_code == 200, (token, r.status_code, r.text[:300])
         answers.add(r.content)
@@ -170,13 +180,18 @@ ID_OPS = [op for op in TENANT_OPS if {p["name"] for p in op.params_in("path")} &
 def test_another_townships_ids_through_ones_own_township_are_unknown_like_ids_nobody_has(services, world, op):
     theirs_ids, nobodys_ids = world["xiyang"], NOBODYS
     before = xiyang_data(services, world)
-    for token in ("dacheng_viewer",) if not op.is_write else ("dacheng_clerk", "county_admin"):
+    tokens, expected = ("dacheng_viewer",) if not op.is_write else ("dacheng_clerk", "county_admin"), 404
+    if op.path in SUPERVISOR_ONLY:
+        tokens = ("county_supervisor", "county_admin")
+    if op.path in HANDLER_ONLY:  # the handler learns nothing either: 403 for both (see the handler matrix below)
+        tokens, expected = HANDLERS, 403
+    for token in tokens:
         theirs = send(services, {**world, **theirs_ids}, op, TOKEN[token], HOME)
         nobodys = send(services, {**world, **nobodys_ids}, op, TOKEN[token], HOME)
         masked = [r.text for r in (theirs, nobodys)]
         for name in NOBODYS:
             masked = [masked[0].replace(theirs_ids[name], "<id>"), masked[1].replace(nobodys_ids[name], "<id>")]
-        assert theirs.status_code == nobodys.status_code == 404, (token, theirs.status_code, theirs.text)
+        assert theirs.status_code == nobodys.status_code == expected, (token, theirs.status_code, theirs.text)
         assert masked[0] == masked[1], (token, theirs.text, nobodys.text)
     assert xiyang_data(services, world) == before
 
@@ -260,3 +275,95 @@ def test_the_token_is_checked_before_the_body_or_the_township_id_is_read(service
             if not refused(r, status):
                 early.append(f"{op.method} {request(op, tenant, world).url} ({what}): {r.status_code} {r.text[:90]}")
     assert not early, f"{len(early)} answers before the token was checked (expected 401/403):\n" + "\n".join(early)
+
+
+# ---- responsible units' tokens (role handler) -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def units_world(services, world) -> dict:
+    """Dacheng's units (the county's 县人社局 and 县自然资源局, the town's 人社所), and two issues: A routed to the
+    town's 人社所 (dacheng-rss), B to the county's 自然资源局 (c-zrzyj)."""
+    url = services["issues"].url + f"/api/v1/townships"
+    for township, unit_id, name in [("county", "c-rsj", "县人社局"), ("county", "c-zrzyj", "县自然资源局"),
+                                    (HOME, "dacheng-rss", "大程镇人社所")]:
+        r = httpx.put(f"{url}/{township}/units/{unit_id}", headers=TOKEN["county_admin"],
+                      json={"name": name, "kind": "county_department" if township == "county" else "township_office"})
+        assert r.status_code == 200, r.text
+    ids = {}
+    for label, unit_id in (("a", "dacheng-rss"), ("b", "c-zrzyj")):
+        r = httpx.post(f"{url}/{HOME}/issues", headers=TOKEN["dacheng_clerk"], json={
+            "enterprise_id": E1, "category": "labour", "description": "缺焊工", "source": "leader", "raised_on": RECENT,
+            "unit_id": unit_id})
+        assert r.status_code == 201 and r.json()["unit_id"] == unit_id, r.text
+        ids[label] = r.json()["issue_id"]
+    return ids
+
+
+HANDLER_OPS = [op for op in OPERATIONS if op.service == "issues" and (
+    (op.method == "GET" and op.path == ISSUE) or op in UNIT_QUEUE
+    or (op.method == "POST" and op.path in {ISSUE + s for s in ("/acknowledge", "/return", "/progress",
+                                                                  "/extension-requests", "/close")}))]
+
+
+def test_a_handler_reaches_its_units_issues_only():
+    assert {(op.method, op.path) for op in HANDLER_OPS} == {
+        ("GET", ISSUE), ("GET", "/api/v1/units/{unit_id}/issues"),
+        *(("POST", ISSUE + s) for s in ("/acknowledge", "/return", "/progress", "/extension-requests", "/close"))}
+    from issues.api import HANDLER_ROUTES
+    assert {tuple(r.split(" ", 1)) for r in HANDLER_ROUTES} == {(op.method, op.path) for op in HANDLER_OPS}
+
+
+@pytest.mark.parametrize("op", HANDLER_OPS, ids=ids(HANDLER_OPS))
+def test_a_handler_of_unit_a_gets_on_unit_bs_issue_the_answer_for_an_issue_that_does_not_exist(
+        services, world, units_world, op):
+    values = {**world, "source": "leader"}
+    if op in UNIT_QUEUE:
+        for unit_id in ("c-zrzyj", "nobody"):
+            r = send(services, {**values, "unit_id": unit_id}, op, TOKEN["dacheng_unit_rss"], None)
+            assert refused(r, 403), (unit_id, r.status_code, r.text)
+        r = send(services, {**values, "unit_id": "dacheng-rss"}, op, TOKEN["dacheng_unit_rss"], None)
+        assert r.status_code == 200 and [i["issue_id"] for i in r.json()] == [units_world["a"]], r.text
+        return
+    before = httpx.get(f"{services['issues'].url}/api/v1/townships/{HOME}/issues/{units_world['b']}",
+                       headers=TOKEN["county_admin"]).json()
+    for token in ("dacheng_unit_rss", "county_unit_rsj"):  # neither leads nor co-handles B
+        theirs = send(services, {**values, "issue_id": units_world["b"]}, op, TOKEN[token], HOME)
+        nobodys = send(services, {**values, **NOBODYS}, op, TOKEN[token], HOME)
+        foreign = send(services, {**values, "issue_id": world["xiyang"]["issue_id"]}, op, TOKEN[token], FOREIGN)
+        assert refused(theirs, 403), (token, theirs.status_code, theirs.text)
+        for other in (nobodys, foreign):
+            assert (theirs.status_code, theirs.content, headers_of(theirs)) == \
+                   (other.status_code, other.content, headers_of(other))
+    after = httpx.get(f"{services['issues'].url}/api/v1/townships/{HOME}/issues/{units_world['b']}",
+                      headers=TOKEN["county_admin"]).json()
+    assert after == before
+    if op.method == "GET":  # B's own unit reads it
+        r = send(services, {**values, "issue_id": units_world["b"]}, op, TOKEN["county_unit_zrzyj"], HOME)
+        assert r.status_code == 200 and r.json()["unit_id"] == "c-zrzyj", r.text
+
+
+def test_a_units_queue_shows_a_township_token_its_townships_issues_only(services, world, units_world):
+    url = services["issues"].url + "/api/v1/units/dacheng-rss/issues"
+    for token, expected in [("county_viewer", [units_world["a"]]), ("dacheng_viewer", [units_world["a"]]),
+                            ("xiyang_clerk", []), ("county_unit_rsj", None), ("county_unit_zrzyj", None)]:
+        r = httpx.get(url, headers=TOKEN[token], timeout=30)
+        if expected is None:
+            assert refused(r, 403), (token, r.status_code, r.text)
+        else:
+            assert r.status_code == 200 and [i["issue_id"] for i in r.json()] == expected, (token, r.text)
+
+
+OTHER_OPS = [op for op in OPERATIONS if op not in HANDLER_OPS]
+
+
+@pytest.mark.parametrize("op", OTHER_OPS, ids=ids(OTHER_OPS))
+def test_a_handler_gets_403_on_every_other_operation(services, world, units_world, op):
+    values = {**world, "issue_id": units_world["a"], "source": "leader"}  # even on its own unit's issue
+    tenants = [HOME, FOREIGN] if op.tenant_param else [None]
+    if op.tenant_param == "scope":
+        tenants.append(COUNTY)
+    for token in HANDLERS:
+        for tenant in tenants:
+            r = send(services, values, op, TOKEN[token], tenant)
+            assert refused(r, 403), (token, tenant, r.status_code, r.text[:200])

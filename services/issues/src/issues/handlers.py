@@ -290,7 +290,8 @@ async def units(ctx: Context, township: str, routable: bool) -> list[dict]:
 async def set_routing(ctx: Context, township: str, body: dict[IssueCategory, Optional[str]]) -> dict:
     """The default unit per category; what the body leaves out keeps its unit, null removes it."""
     routing = await ctx.repo.routing(township)
-    for category, unit_id in body.items():
+    for given, unit_id in body.items():
+        category = IssueCategory(given)
         if unit_id is None:
             routing.pop(category.value, None)
         else:
