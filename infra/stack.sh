@@ -255,7 +255,8 @@ launch() {  # launch STATE KAFKA_PORT MONGO_PORT N SVC:PORT: start what of it is
       extra=()
       # The console reads CONSOLE_PORT before PORT: set both, so a CONSOLE_PORT in the caller's shell cannot move it.
       [ "$svc" = console ] && extra=(CONSOLE_PORT="$(port_of "$name")" VISITS_URL=http://127.0.0.1:8001
-                                     ISSUES_URL=http://127.0.0.1:8002 REPORTING_URL=http://127.0.0.1:8003)
+                                     ISSUES_URL=http://127.0.0.1:8002 REPORTING_URL=http://127.0.0.1:8003
+                                     NOTIFIER_URL=http://127.0.0.1:8004)
       env KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:$kport" MONGODB_URI="mongodb://127.0.0.1:$mport/?directConnection=true" \
         PORT="$(port_of "$name")" "${extra[@]}" "$PY" -m "$svc" >> "$state/logs/$name.log" 2>&1 &
       echo $! > "$pidfile"

@@ -80,7 +80,7 @@ def person(ui, chromium):
         page.goto(base + "/signin")
         page.fill("#token", token)
         page.click("button[type=submit]")
-        page.wait_for_url(re.compile(re.escape(base) + r"/(\?.*)?$"))
+        page.wait_for_url(re.compile(re.escape(base) + r"/(mine)?(\?.*)?$"))  # a unit's handler lands on 我的工单
         return Person(page, base)
 
     yield sign_in

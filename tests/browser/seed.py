@@ -47,3 +47,20 @@ def issue(ui, enterprise_id: str, description: str = "用工缺口约10人", cat
                          "source": "hotline", "raised_on": raised_on})
     r.raise_for_status()
     return r.json()
+
+
+COUNTY_ADMIN = {"Authorization": "Bearer dev-county-admin"}
+
+
+def county_unit(ui, unit_id: str, name: str, head: str = "") -> None:
+    """A county unit (县直部门), registered through the issues service as the county admin."""
+    r = httpx.put(f"{ui.url('issues')}/api/v1/townships/county/units/{unit_id}", headers=COUNTY_ADMIN,
+                  json={"name": name, "kind": "county_department", "head": head or None, "active": True})
+    r.raise_for_status()
+
+
+def unit_webhook(ui, unit_id: str, url: str) -> None:
+    """The unit's group robot in the notifier (a URL nobody answers: its notices are recorded as failing)."""
+    r = httpx.put(f"{ui.url('notifier')}/api/v1/recipients/units/{unit_id}", headers=COUNTY_ADMIN,
+                  json={"webhook": {"url": url, "format": "wecom"}, "sms": [], "email": []})
+    r.raise_for_status()

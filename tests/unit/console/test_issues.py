@@ -60,8 +60,8 @@ def test_a_recount_and_an_unknown_action_still_read_plainly():
 
 
 def test_only_the_actions_that_fit_the_status():
-    assert actions_for({"status": "open"}) == ["assign", "close", "extend"]
-    assert actions_for({"status": "closed"}) == ["reopen"]
+    assert actions_for({"status": "open"}) == ["assign", "co-handling", "progress", "extension-requests", "close", "extend"]
+    assert actions_for({"status": "closed"}) == ["follow-up", "reopen"]
 
 
 def test_blank_optional_fields_are_left_to_the_service_and_blanks_are_trimmed():

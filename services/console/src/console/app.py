@@ -21,7 +21,8 @@ from console.upstream import ServiceError, Upstream
 from console.web import HERE, Refused, SignInRequired, page
 
 log = logging.getLogger("console")
-PAGES = ["signin", "workbench", "enterprises", "visits", "issues", "supervision", "reports", "settings"]
+PAGES = ["signin", "workbench", "enterprises", "visits", "issues", "supervision", "reports", "settings", "units",
+         "mine", "notices"]
 
 
 def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstream] = None) -> FastAPI:
@@ -42,7 +43,8 @@ def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstr
     app.state.tokens = TokenStore.from_file(cfg.auth_tokens_file or DEV_TOKENS)
     app.state.sessions = sessions or MongoSessions(client[cfg.mongodb_db], timedelta(minutes=cfg.session_idle_minutes))
     app.state.upstream = upstream or Upstream(
-        {"visits": cfg.visits_url, "issues": cfg.issues_url, "reporting": cfg.reporting_url}, cfg.upstream_timeout_s)
+        {"visits": cfg.visits_url, "issues": cfg.issues_url, "reporting": cfg.reporting_url,
+         "notifier": cfg.notifier_url}, cfg.upstream_timeout_s)
     app.state.township_cache = {}
     security.install(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -28,6 +28,7 @@ class ConsoleSettings(EnvSettings):
     visits_url: str = Field("http://127.0.0.1:8001", validation_alias=env("VISITS_URL"))
     issues_url: str = Field("http://127.0.0.1:8002", validation_alias=env("ISSUES_URL"))
     reporting_url: str = Field("http://127.0.0.1:8003", validation_alias=env("REPORTING_URL"))
+    notifier_url: str = Field("http://127.0.0.1:8004", validation_alias=env("NOTIFIER_URL"))
     mongodb_uri: str = Field(MONGODB, validation_alias=env("MONGODB_URI"))
     mongodb_db: str = Field("console", validation_alias=env("CONSOLE_MONGODB_DB"))
     session_idle_minutes: int = Field(30, gt=0, validation_alias=env("CONSOLE_SESSION_IDLE_MINUTES"))

@@ -44,12 +44,23 @@ class Refused(Exception):
         self.message, self.status = message, status
 
 
+HANDLER_PATHS = ("/mine", "/signout")  # a unit's handler works its own queue and nothing else
+
+
+def is_handler(session: Session) -> bool:
+    """A unit's token (承办人): it sees only its unit's issues (我的工单)."""
+    return getattr(session.principal, "unit_id", None) is not None and session.principal.role.name == "handler"
+
+
 async def signed_in(request: Request) -> Session:
     sid = request.cookies.get(COOKIE)
     session = await request.app.state.sessions.get(sid, datetime.now(timezone.utc)) if sid else None
     if session is None:
         raise SignInRequired()
     request.state.session = session
+    path = request.url.path
+    if is_handler(session) and path != "/" and not any(path == p or path.startswith(p + "/") for p in HANDLER_PATHS):
+        raise Refused("您的账号是责任单位的承办账号，只能查看和办理本单位的工单（我的工单）。")
     return session
 
 
@@ -142,16 +153,22 @@ async def page(request: Request, template: str, session: Optional[Session], stat
             home_name=await township_name(request, session, session.home),
             role_name=_role_name(session), can_write=may_write(session, here),
             is_county=session.home is None, is_admin=session.principal.role >= Role.admin,
+            is_handler=is_handler(session), is_supervisor=session.principal.role >= _SUPERVISOR,
         )
     base.update(context)
     return templates.TemplateResponse(request, template, base, status_code=status)
+
+
+_SUPERVISOR = getattr(Role, "supervisor", Role.admin)  # 督查: approves extensions, reads the notices
 
 
 def _role_name(session: Session) -> str:
     p = session.principal
     if getattr(p, "official_id", None):
         return "包抓领导"
-    return ("县级" if p.scope == "county" else "乡镇") + words.ROLES[int(p.role)]
+    if is_handler(session):
+        return "责任单位承办"
+    return ("县级" if p.scope == "county" else "乡镇") + words.ROLES.get(p.role.name, p.role.name)
 
 
 def problem_of(err: ServiceError) -> Problem:

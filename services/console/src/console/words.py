@@ -1,7 +1,7 @@
 """The Chinese a person reads for each value of the contract's enumerations and each field of a request."""
 from __future__ import annotations
 
-ROLES = {0: "承办单位", 1: "只读", 2: "经办", 3: "督查", 4: "管理员"}
+ROLES = {"handler": "承办", "viewer": "只读", "clerk": "经办", "supervisor": "督查", "admin": "管理员"}
 
 ENTERPRISE_CATEGORY = {
     "industry": "规上工业", "construction": "资质建筑业", "trade": "限上批零住餐", "services": "规上服务业",
@@ -20,6 +20,12 @@ OUTCOME = {"resolved": "已解决", "explained": "解释说明", "not_in_scope":
 SATISFACTION = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 LEVEL = {"none": "正常", "blue": "蓝色（临期）", "yellow": "黄色（超期）", "red": "红色（严重超期）"}
 STATUS = {"open": "办理中", "closed": "已办结"}
+UNIT_KIND = {"county_department": "县直部门", "township_office": "乡镇站所", "park_service": "园区服务点（园小二）", "other": "其他"}
+ROUTING = {"unrouted": "待派发", "routed": "待签收", "acknowledged": "已签收", "returned": "已退回"}
+EXTENSION = {"pending": "待审批", "approved": "已同意", "refused": "未同意"}
+NOTICE_KIND = {"new_issue": "新工单", "reminder": "临期提醒", "supervision": "督办单", "digest": "每周汇总"}
+NOTICE_STATUS = {"pending": "待发送", "held": "免扰时段暂缓", "sent": "已发送", "failed": "发送失败"}
+NOTICE_CHANNEL = {"webhook": "群机器人", "wecom": "企业微信", "dingtalk": "钉钉", "sms": "短信", "email": "电子邮件"}
 
 FIELDS = {
     # visits
@@ -36,6 +42,10 @@ FIELDS = {
     "sla_working_days": "办理时限（工作日）", "blue_within_working_days": "蓝色预警（临期工作日）",
     "red_after_working_days": "红色预警（超期工作日）", "schedule": "节假日安排", "year": "年份",
     "period": "统计期", "county": "所属县",
+    # units and the units' lifecycle
+    "unit_id": "单位编号", "parent_id": "上级单位", "head": "负责人", "contact": "联系方式", "active": "启用",
+    "suggested_unit_id": "建议改派单位", "co_unit_ids": "协办单位", "note": "答复内容", "part_done": "协办部分完成",
+    "approved": "审批意见", "followed_up_on": "回访日期", "acknowledged_on": "签收日期",
 }
 
 

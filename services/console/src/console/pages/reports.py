@@ -100,6 +100,29 @@ def pct(rate: Optional[float]) -> str:
     return f"{text}%"
 
 
+DAYS = [("mean_working_days_to_acknowledge", "平均签收用时"), ("p90_working_days_to_acknowledge", "签收用时（90%分位）"),
+        ("mean_working_days_to_close", "平均办结用时"), ("p90_working_days_to_close", "办结用时（90%分位）")]
+
+
+def days(value: Optional[float]) -> str:
+    """2.25 → 2.3; none yet → —."""
+    if value is None:
+        return "—"
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def unit_rows(rows: list[dict]) -> list[dict]:
+    """The per-unit table, the most received first, with its rates worked out (— where nothing to divide)."""
+    def rate(n: int, d: int) -> Optional[float]:
+        return n / d if d else None
+
+    out = [{**u, "ack_on_time_rate": rate(u.get("acknowledged_on_time", 0), u.get("acknowledged", 0)),
+            "close_on_time_rate": rate(u.get("closed_on_time", 0), u.get("closed", 0)),
+            "resolution_rate": rate(u.get("resolved", 0), u.get("closed", 0)),
+            "satisfied_rate": rate(u.get("satisfied", 0), u.get("followed_up", 0))} for u in rows]
+    return sorted(out, key=lambda u: (-u.get("received", 0), u.get("name") or u.get("unit_id") or ""))
+
+
 def _pct_value(rate: Optional[float]) -> Optional[float]:
     return None if rate is None else round(rate * 100, 1)
 
@@ -210,7 +233,8 @@ async def _frame(request: Request, who: Who, scope: str = "", period: str = "", 
         "scope": scope, "period": period, "period_label": period_name(period), "place": _place(scope, known),
         "names": _names(known), "known": known, "choices": period_choices(today, period), "quick": quick_periods(today),
         "problem": problem, "township": None if scope == COUNTY else scope, "pct": pct,
-        "may_publish": may_publish(who, scope), "rank_names": words.RANK, "tab": tab,
+        "may_publish": may_publish(who, scope), "rank_names": words.RANK, "tab": tab, "days": days,
+        "days_figures": DAYS,
     }
 
 
@@ -240,6 +264,19 @@ async def report_page(request: Request, who: Who, period: str = "", scope: str =
         report["by_category"] = in_order(report["by_category"])
         charts = {"rates": rates_chart(report), "categories": category_chart(report["by_category"])}
     return await page(request, "reports/township.html", who, **ctx, report=report, **charts)
+
+
+@router.get("/reports/units")
+async def units_page(request: Request, who: Who, period: str = "", scope: str = ""):
+    """The per-unit table: received, acknowledged (on time), closed (on time), resolved, returned, 回访 satisfaction."""
+    ctx = await _frame(request, who, scope, period, "units")
+    try:
+        rows = await upstream(request).get("reporting", f"/api/v1/reports/{ctx['scope']}/{ctx['period']}/units", who.token)
+    except ServiceError as err:
+        if err.status != 404:
+            raise
+        rows = []
+    return await page(request, "reports/units.html", who, **ctx, rows=unit_rows(rows))
 
 
 @router.get("/reports/scorecards")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from console.upstream import ServiceError
-from console.web import Who, china_today, current_township, page, townships, upstream
+from console.web import Who, back, china_today, current_township, is_handler, page, townships, upstream
 
 router = APIRouter()
 NEAR = ("red", "yellow", "blue")
@@ -13,6 +13,8 @@ NEAR = ("red", "yellow", "blue")
 
 @router.get("/")
 async def workbench(request: Request, who: Who):
+    if is_handler(who):
+        return back("/mine")  # a unit's handler lands on its queue
     up, token = upstream(request), who.token
     known = await townships(request, who)
     if getattr(who.principal, "official_id", None):
