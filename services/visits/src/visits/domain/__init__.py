@@ -4,7 +4,7 @@ they cause; refusals are `Refused` exceptions."""
 from visits.domain.assignments import Assignment, assigned_on
 from visits.domain.enterprise import Enterprise
 from visits.domain.guard import DEFAULT_QUIET_DAYS, GuardDecision, PastVisit, disturbance_guard
-from visits.domain.officials import Official, known
+from visits.domain.officials import COUNTY, Official, known
 from visits.domain.refusals import (
     AssignmentOverlaps,
     BadValue,
@@ -20,7 +20,7 @@ from visits.domain.submission import Submission
 from visits.domain.visit import Visit, refuse_future
 
 __all__ = [
-    "Assignment", "AssignmentOverlaps", "BadValue", "DEFAULT_QUIET_DAYS", "Enterprise", "GuardDecision", "KeyReused",
+    "Assignment", "AssignmentOverlaps", "COUNTY", "BadValue", "DEFAULT_QUIET_DAYS", "Enterprise", "GuardDecision", "KeyReused",
     "NoCurrentAssignment", "Official", "PastVisit", "Refused", "SEED_COUNTY", "SEED_TOWNSHIPS", "Submission",
     "TooSoon", "UnknownOfficials", "Visit", "VisitInFuture", "assigned_on", "disturbance_guard", "known",
     "refuse_future",
