@@ -11,6 +11,8 @@ from typing import Any
 
 from contracts.envelope import CloudEvent
 from contracts.events import (
+    AssignmentEnded,
+    AssignmentStarted,
     EnterpriseRegistered,
     IssueAssigned,
     IssueClosed,
@@ -27,7 +29,9 @@ CLOSED = "issue_closures"
 REOPENED = "issue_reopenings"
 DEADLINES = "issue_deadlines"
 ASSIGNED = "issue_assignments"
-COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED)
+STARTS = "assignment_starts"  # 包抓 of an official to an enterprise, from started_on (scorecards.py)
+ENDS = "assignment_ends"
+COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED, STARTS, ENDS)
 
 
 def fact_key(township: str, *parts: str) -> str:
@@ -55,6 +59,19 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(ASSIGNED, _issue_fact(event, data, assigned_on=data.assigned_on.isoformat(), responsible_unit=data.responsible_unit))]
     if isinstance(data, IssueDeadlineChanged):
         return [(DEADLINES, _issue_fact(event, data, changed_on=data.changed_on.isoformat(), deadline=data.deadline.isoformat()))]
+    if isinstance(data, AssignmentStarted):
+        # Keyed by what it says: the same start told twice is one fact.
+        return [(STARTS, {
+            "_id": fact_key(event.township, data.enterprise_id, data.official.official_id, data.started_on.isoformat()),
+            "township": event.township, "enterprise_id": data.enterprise_id, "official": data.official.model_dump(mode="json"),
+            "started_on": data.started_on.isoformat(), "event_id": event.id,
+        })]
+    if isinstance(data, AssignmentEnded):
+        return [(ENDS, {
+            "_id": fact_key(event.township, data.enterprise_id, data.official_id, data.ended_on.isoformat()),
+            "township": event.township, "enterprise_id": data.enterprise_id, "official_id": data.official_id,
+            "ended_on": data.ended_on.isoformat(), "event_id": event.id,
+        })]
     return []
 
 
