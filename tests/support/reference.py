@@ -33,7 +33,7 @@ import math
 import random
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any, Iterable, Optional
 
@@ -396,3 +396,114 @@ def _time_of(events: list[Any], payload: Any) -> datetime:
         if ev.data is payload:
             return ev.time
     raise AssertionError("reference: a payload without its event")
+# ---------------------------------------------------------------------------------------------- scorecards
+
+
+def _months_of(start: date, end: date) -> list[tuple[int, int]]:
+    out, (y, m) = [], (start.year, start.month)
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def _quota_windows(period: RefPeriod, every: str) -> Optional[list[tuple[date, date]]]:
+    """The calendar months, quarters or years making up the period; None if it is not made of whole ones."""
+    size = {"month": 1, "quarter": 3, "year": 12}[every]
+    months = _months_of(period.start, period.end)
+    if (months[0][1] - 1) % size or months[-1][1] % size:
+        return None
+    out = []
+    for i in range(0, len(months), size):
+        (y1, m1), (y2, m2) = months[i], months[i + size - 1]
+        out.append((date(y1, m1, 1), date(y2, m2, calendar.monthrange(y2, m2)[1])))
+    return out
+
+
+def reference_scorecards(events: Iterable[Any], township: Optional[str], period: RefPeriod,
+                         quotas: dict[str, Optional[dict[str, Any]]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """The officials' scorecards of README "Scorecards", read literally and day by day, from CloudEvents in any
+    order: (township, official_id) → the card's figures. The assignment in force on a day: the enterprise is listed
+    (earliest registered_on <= day) and some start of the official there (AssignmentStarted.started_on, or the
+    registered_on of an EnterpriseRegistered naming them) is on or before the day with no AssignmentEnded of theirs
+    there on a day from that start up to the day before."""
+    from contracts.events import AssignmentEnded, AssignmentStarted
+
+    unique: dict[str, Any] = {}
+    for ev in events:
+        unique.setdefault(ev.id, ev)
+    scoped = [ev for ev in unique.values() if township is None or ev.township == township]
+    listed_on: dict[tuple[str, str], date] = {}
+    starts: dict[tuple[str, str, str], set[date]] = {}
+    ends: dict[tuple[str, str, str], set[date]] = {}
+    ranks: dict[tuple[str, str], str] = {}
+    visits: dict[tuple[str, str], VisitLogged] = {}
+    for ev in scoped:
+        d = ev.data
+        if isinstance(d, EnterpriseRegistered):
+            k = (ev.township, d.enterprise_id)
+            listed_on[k] = min(listed_on.get(k, d.registered_on), d.registered_on)
+            for o in d.assigned_officials:
+                starts.setdefault((ev.township, d.enterprise_id, o.official_id), set()).add(d.registered_on)
+                ranks[(ev.township, o.official_id)] = o.rank.value
+        elif isinstance(d, AssignmentStarted):
+            starts.setdefault((ev.township, d.enterprise_id, d.official.official_id), set()).add(d.started_on)
+            ranks[(ev.township, d.official.official_id)] = d.official.rank.value
+        elif isinstance(d, AssignmentEnded):
+            ends.setdefault((ev.township, d.enterprise_id, d.official_id), set()).add(d.ended_on)
+        elif isinstance(d, VisitLogged):
+            visits[(ev.township, d.visit_id)] = d
+            for o in d.visitors:
+                ranks.setdefault((ev.township, o.official_id), o.rank.value)
+
+    def assigned(t: str, eid: str, oid: str, day: date) -> bool:
+        if (t, eid) not in listed_on or listed_on[(t, eid)] > day:
+            return False
+        for s in starts.get((t, eid, oid), ()):
+            if s <= day and not any(s <= e < day for e in ends.get((t, eid, oid), ())):
+                return True
+        return False
+
+    days = [period.start + timedelta(days=i) for i in range((period.end - period.start).days + 1)]
+    in_period = [(t, v) for (t, _), v in visits.items() if period.start <= v.visited_on <= period.end]
+    cards: dict[tuple[str, str], dict[str, Any]] = {}
+    pairs = {(t, eid, oid) for (t, eid, oid) in starts}
+    everyone = {(t, oid) for t, _, oid in pairs} | {(t, o.official_id) for t, v in in_period for o in v.visitors}
+    for t, oid in sorted(everyone):
+        mine = sorted(eid for (tt, eid, o) in pairs if tt == t and o == oid)
+        day_sets = {eid: {d for d in days if assigned(t, eid, oid, d)} for eid in mine}
+        assigned_ents = [eid for eid in mine if day_sets[eid]]
+        led = sum(1 for tt, v in in_period if tt == t and v.visitors[0].official_id == oid)
+        joined = sum(1 for tt, v in in_period if tt == t and any(o.official_id == oid for o in v.visitors[1:]))
+        own = [v for tt, v in in_period if tt == t and any(o.official_id == oid for o in v.visitors)
+               and v.visited_on in day_sets.get(v.enterprise_id, set())]
+        visited = {v.enterprise_id for tt, v in in_period if tt == t and v.visited_on in day_sets.get(v.enterprise_id, set())}
+        if not (led or joined or assigned_ents):
+            continue
+        quota = quotas.get(ranks[(t, oid)])
+        wins = _quota_windows(period, quota["every"]) if quota else None
+        due = met = None
+        attainment = None
+        if wins is not None:
+            due = met = 0
+            total = good = 0
+            for first, last in wins:
+                for eid in assigned_ents:
+                    n = sum(1 for d in day_sets[eid] if first <= d <= last)
+                    if n == 0:
+                        continue
+                    due += 1
+                    total += n
+                    if sum(1 for v in own if v.enterprise_id == eid and first <= v.visited_on <= last) >= quota["visits"]:
+                        met += 1
+                        good += n
+            attainment = _rate(good, total)
+        cards[(t, oid)] = {
+            "visits_led": led, "visits_joined": joined, "assigned_visits": len(own),
+            "assigned_enterprises": len(assigned_ents),
+            "assigned_enterprise_days": sum(len(s) for s in day_sets.values()),
+            "assigned_enterprises_visited": len(visited),
+            "coverage_rate": _rate(len(visited), len(assigned_ents)),
+            "quota_due": due, "quota_met": met, "attainment_rate": attainment,
+        }
+    return cards

@@ -20,7 +20,7 @@ from contracts.topics import INTAKE, ISSUES, TYPES_BY_TOPIC, VISITS, dlq_topic
 SERVICES = asyncapi.SERVICES
 # Who sends what where (README, Architecture): the outbox relays publish, the consumers read and dead-letter.
 OPERATIONS = {
-    "visits": {("send", VISITS)},
+    "visits": {("send", VISITS), ("receive", ISSUES), ("send", dlq_topic(ISSUES))},  # issues.v1: open issues, 我的企业
     "issues": {("send", ISSUES), ("receive", VISITS), ("receive", INTAKE), ("send", dlq_topic(VISITS)),
                ("send", dlq_topic(INTAKE))},
     "reporting": {("receive", VISITS), ("receive", ISSUES), ("send", dlq_topic(VISITS)), ("send", dlq_topic(ISSUES))},

@@ -721,3 +721,74 @@ def test_findings_count_apart_from_the_issues_and_in_their_units_rows():
     assert (r["findings_raised"], r["findings_closed"]) == (1, 1)
     assert [(u["unit_id"], u["received"], u["acknowledged"], u["closed"], u["closed_on_time"], u["resolved"])
             for u in units_of(s, "2025-05")] == [(C, 1, 1, 1, 0, 1)]
+# ------------------------------------------------------------------------------------------ scorecards (考评)
+
+from contracts.events import AssignmentEnded, AssignmentStarted  # noqa: E402
+from reporting.scorecards import officials as scorecard_officials  # noqa: E402
+from tests.support.reference import reference_scorecards  # noqa: E402
+
+CARD_FIELDS = ("visits_led", "visits_joined", "assigned_visits", "assigned_enterprises", "assigned_enterprise_days",
+               "assigned_enterprises_visited", "coverage_rate", "quota_due", "quota_met", "attainment_rate")
+CARD_PERIODS = ("2025-02", "2025-Q1", "2025-Q2", "2025-H1", "2025", "2026-Q1")
+QUARTER = date(2025, 1, 1), date(2025, 6, 30)  # assignments move within the first half of 2025
+quarter_dates = st.one_of(st.dates(*QUARTER), st.sampled_from([d for d in EDGES if QUARTER[0] <= d <= QUARTER[1]]))
+quotas_drawn = st.fixed_dictionaries({
+    "county": st.one_of(st.none(), st.builds(lambda n, every: {"visits": n, "every": every},
+                                             st.integers(1, 2), st.sampled_from(["month", "quarter", "year"]))),
+    "township": st.one_of(st.none(), st.just({"visits": 1, "every": "month"})),
+})
+
+
+@st.composite
+def assignment_scenarios(draw):
+    townships = [f"t{i + 1}" for i in range(draw(st.integers(1, 2)))]
+    payloads: list[tuple[str, Any]] = []
+    for ti, t in enumerate(townships):
+        enterprises = USCC_POOL[ENTERPRISES_PER_TOWNSHIP * ti: ENTERPRISES_PER_TOWNSHIP * ti + draw(st.integers(1, 3))]
+        for eid in enterprises:
+            for on in draw(st.lists(quarter_dates, max_size=2)):
+                assigned = draw(st.lists(st.sampled_from(OFFICIALS[:3]), max_size=2, unique_by=lambda o: o.official_id))
+                payloads.append((t, EnterpriseRegistered(enterprise_id=eid, name="测试企业", category="industry",
+                                                         registered_on=on, park=None, assigned_officials=assigned)))
+            for _ in range(draw(st.integers(0, 4))):  # reassignments: starts and ends, in any order of days
+                official = draw(st.sampled_from(OFFICIALS[:3]))
+                if draw(st.booleans()):
+                    payloads.append((t, AssignmentStarted(enterprise_id=eid, official=official, started_on=draw(quarter_dates))))
+                else:
+                    payloads.append((t, AssignmentEnded(enterprise_id=eid, official_id=official.official_id,
+                                                        ended_on=draw(quarter_dates), reason="调整")))
+        for vi in range(draw(st.integers(0, 8))):
+            visitors = draw(st.lists(st.sampled_from(OFFICIALS), min_size=1, max_size=3, unique_by=lambda o: o.official_id))
+            payloads.append((t, VisitLogged(
+                visit_id=f"v-{t}-{vi}", enterprise_id=draw(st.sampled_from(enterprises)), visited_on=draw(quarter_dates),
+                channel="in_person", kind="routine", visitors=visitors, services=[], summary="", demands=[])))
+    base = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    built = [event(p, t, base + timedelta(minutes=i), i) for i, (t, p) in enumerate(payloads)]
+    return Scenario(townships, [e for e, _ in built], [r for _, r in built])
+
+
+def card_mismatches(got: list[dict], want: dict) -> list[str]:
+    mine = {(c["township"], c["official_id"]): c for c in got}
+    out = [f"cards: service {sorted(mine)} != reference {sorted(want)}"] if set(mine) != set(want) else []
+    for k in set(mine) & set(want):
+        for f in CARD_FIELDS:
+            g, w = mine[k].get(f, "<absent>"), want[k][f]
+            same = (g is None and w is None) or (g is not None and w is not None and math.isclose(g, w, abs_tol=1e-9))
+            if not same:
+                out.append(f"{k} {f}: service {g!r} != reference {w!r}")
+    return out
+
+
+@settings(PROPERTY, max_examples=60)
+@given(st.data())
+def test_the_officials_scorecards_equal_the_day_by_day_reference(data):
+    scenario = data.draw(assignment_scenarios(), label="scenario")
+    quotas = data.draw(quotas_drawn, label="quotas")
+    facts = stored_facts(data.draw(deliveries(scenario), label="delivery"))
+    problems = []
+    for text in CARD_PERIODS:
+        for township in [*scenario.townships, None]:
+            got = scorecard_officials(facts, township, Period.parse(text), quotas)
+            want = reference_scorecards(scenario.events, township, ref_period(text), quotas)
+            problems += [f"[{township or 'county'} {text}] {m}" for m in card_mismatches(got, want)]
+    assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} mismatches)"

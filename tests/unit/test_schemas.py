@@ -93,6 +93,8 @@ ADDED_FIELDS = {  # the events beyond v1, field for field as the README's event 
     "VisitPlanCancelled": {"plan_id", "enterprise_id", "cancelled_on", "reason"},
     "CampaignAnnounced": {"campaign_id", "name", "days", "enterprise_ids", "invited"},
     "CampaignInvitationAnswered": {"campaign_id", "official_id", "accepted", "reason"},
+    "AssignmentStarted": {"enterprise_id", "official", "started_on"},
+    "AssignmentEnded": {"enterprise_id", "official_id", "ended_on", "reason"},
 }
 
 

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from contracts import encode, parse
 from contracts.envelope import CHINA, new_event
-from contracts.events import EnterpriseRegistered, IssueAssigned, IssueClosed, IssueRaised, Official, VisitLogged
+from contracts.events import (
+    AssignmentEnded, AssignmentStarted, EnterpriseRegistered, IssueAssigned, IssueClosed, IssueRaised, Official, VisitLogged,
+)
 from reporting.facts import facts_for
 from reporting.report import Period
 from reporting.scorecards import officials, units
@@ -49,3 +53,34 @@ def test_units_are_credited_by_the_assignment_in_force_at_the_end():
     assert cards["县人社局"] == {"responsible_unit": "县人社局", "issues_closed": 1, "issues_closed_on_time": 1, "issues_open_overdue": 0}
     assert cards["镇规划所"]["issues_open_overdue"] == 1
     assert "镇人社所" not in cards
+
+
+def test_a_mid_quarter_reassignment_splits_the_quarter_and_the_quota_weighs_the_days():
+    """2026-Q1 (90 days): LI assigned to E1 from registration (01-01) to 02-15, WANG from 02-16. LI visits E1 on
+    01-20 (assigned) and 03-01 (no longer); WANG visits nothing. Quota: a county leader, 1 visit per quarter."""
+    wang = Official(official_id="wang", name="王建国", rank="county")
+    f = facts(
+        EnterpriseRegistered(enterprise_id=E1, name="a", category="industry", registered_on="2026-01-01", assigned_officials=[LI]),
+        AssignmentEnded(enterprise_id=E1, official_id="li", ended_on="2026-02-15", reason="调整"),
+        AssignmentStarted(enterprise_id=E1, official=wang, started_on="2026-02-16"),
+        VisitLogged(visit_id="v1", enterprise_id=E1, visited_on="2026-01-20", channel="in_person", kind="routine", visitors=[LI]),
+        VisitLogged(visit_id="v2", enterprise_id=E1, visited_on="2026-03-01", channel="in_person", kind="routine", visitors=[LI]),
+    )
+    cards = {c["official_id"]: c for c in officials(f, "dacheng", Period.parse("2026-Q1"))}
+    li, w = cards["li"], cards["wang"]
+    assert (li["assigned_enterprise_days"], w["assigned_enterprise_days"]) == (46, 44)  # 01-01..02-15, 02-16..03-31
+    assert (li["visits_led"], li["assigned_visits"], w["assigned_visits"]) == (2, 1, 0)
+    assert (li["assigned_enterprises_visited"], w["assigned_enterprises_visited"]) == (1, 1)  # v2 fell in WANG's days
+    assert (li["quota"], li["quota_due"], li["quota_met"], li["attainment_rate"]) == ({"visits": 1, "every": "quarter"}, 1, 1, 1.0)
+    assert (w["quota_due"], w["quota_met"], w["attainment_rate"]) == (1, 0, 0.0)
+    # A month is shorter than the quarterly quota: no attainment. A monthly quota of 1 for February instead:
+    feb = {c["official_id"]: c for c in officials(f, "dacheng", Period.parse("2026-02"))}
+    assert feb["li"]["attainment_rate"] is None and feb["li"]["assigned_enterprise_days"] == 15
+    monthly = {"county": {"visits": 1, "every": "month"}}
+    q1 = {c["official_id"]: c for c in officials(f, "dacheng", Period.parse("2026-Q1"), monthly)}
+    # LI: January met (31 days), February not (15 days) -> 31/46; WANG: February (13 days) and March (31) unmet.
+    assert q1["li"]["attainment_rate"] == pytest.approx(31 / 46) and (q1["li"]["quota_due"], q1["li"]["quota_met"]) == (2, 1)
+    assert (q1["wang"]["quota_due"], q1["wang"]["attainment_rate"]) == (2, 0.0)
+    # No quota for the rank: no attainment.
+    none = {c["official_id"]: c for c in officials(f, "dacheng", Period.parse("2026-Q1"), {})}
+    assert none["li"]["quota"] is None and none["li"]["attainment_rate"] is None

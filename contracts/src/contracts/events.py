@@ -416,6 +416,30 @@ class CampaignInvitationAnswered(Payload):
     campaign_id: Id
     official_id: Id
     accepted: Flag
+
+
+# ---- Visits events beyond contract v1; on visits.v1, keyed by the enterprise_id. ----
+
+
+class AssignmentStarted(Payload):
+    """An official is assigned (包抓) to an enterprise from `started_on` (inclusive). The officials of an
+    EnterpriseRegistered count as started on its `registered_on`: no AssignmentStarted is published for them."""
+
+    event_type: ClassVar[str] = "AssignmentStarted"
+    subject_field: ClassVar[str] = "enterprise_id"
+    enterprise_id: USCC
+    official: Official
+    started_on: LocalDate
+
+
+class AssignmentEnded(Payload):
+    """The official's assignment to the enterprise ends on `ended_on` (inclusive: still assigned that day)."""
+
+    event_type: ClassVar[str] = "AssignmentEnded"
+    subject_field: ClassVar[str] = "enterprise_id"
+    enterprise_id: USCC
+    official_id: Id
+    ended_on: LocalDate
     reason: Text = ""
 
 
@@ -423,5 +447,5 @@ V1 = (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReporte
 ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated, IssueAcknowledged, IssueReturned,
          IssueCoHandlingSet, IssueProgressNoted, IssueExtensionRequested, IssueExtensionDecided, IssueFollowedUp,
          FindingRaised, FindingClosed, UnitRegistered, VisitPlanned, VisitPlanJoined, VisitPlanCancelled,
-         CampaignAnnounced, CampaignInvitationAnswered)
+         CampaignAnnounced, CampaignInvitationAnswered, AssignmentStarted, AssignmentEnded)
 PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}

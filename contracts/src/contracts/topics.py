@@ -11,7 +11,7 @@ EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
 
 TYPES_BY_TOPIC: dict[str, tuple[str, ...]] = {
     VISITS: ("EnterpriseRegistered", "VisitLogged", "VisitPlanned", "VisitPlanJoined", "VisitPlanCancelled",
-             "CampaignAnnounced", "CampaignInvitationAnswered"),
+             "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded"),
     ISSUES: ("IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
              "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",
              "IssueExtensionRequested", "IssueExtensionDecided", "IssueFollowedUp", "FindingRaised", "FindingClosed",

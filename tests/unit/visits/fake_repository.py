@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 from contracts.events import Payload
 from visits import repository as r
 from visits.domain import (
+    COUNTY,
     DEFAULT_QUIET_DAYS,
     SEED_COUNTY,
     SEED_TOWNSHIPS,
@@ -52,6 +53,7 @@ class FakeRepository:
         self._campaigns: dict[tuple[str, str], tuple[Campaign, int]] = {}  # the stored copy and its version
         self._campaign_versions: WeakKeyDictionary[Campaign, int] = WeakKeyDictionary()
         self.published: list[tuple[str, Payload, datetime]] = []  # (township, event, time): what the outbox holds
+        self.issues: dict[str, dict[str, Any]] = {}  # issue_states, as open_issues.py writes them
 
     @staticmethod
     async def _turn() -> None:
@@ -71,7 +73,15 @@ class FakeRepository:
 
     async def officials(self, township: str, ids: list[str]) -> dict[str, Official]:
         await self._turn()
-        return {i: self._officials[(township, i)] for i in ids if (township, i) in self._officials}
+        found = {i: self._officials[(COUNTY, i)] for i in ids if (COUNTY, i) in self._officials}
+        found.update({i: self._officials[(township, i)] for i in ids if (township, i) in self._officials})
+        return found
+
+    async def put_official(self, official: Official) -> bool:
+        await self._turn()
+        new = (official.township, official.official_id) not in self._officials
+        self._officials[(official.township, official.official_id)] = official
+        return new
 
     async def list_officials(self, township: str) -> list[dict[str, Any]]:
         await self._turn()
@@ -103,12 +113,13 @@ class FakeRepository:
             raise ValueError(f"enterprise {enterprise.enterprise_id} was not loaded by this repository")
         return self._enterprises[(enterprise.township, enterprise.enterprise_id)], self._loaded[enterprise]
 
-    async def save_assignments(self, enterprise: Enterprise) -> bool:
+    async def save_assignments(self, enterprise: Enterprise, happened: Sequence[Payload] = (), at: Optional[datetime] = None) -> bool:
         await self._turn()
         stored, read = self._stored(enterprise)
         if read.version != stored.version:
             return False
         stored.enterprise.assignments = list(enterprise.assignments)
+        self.published += [(enterprise.township, p, at) for p in happened]
         stored.version += 1
         self._remember(enterprise, stored)
         return True
@@ -235,6 +246,16 @@ class FakeRepository:
     async def listed(self, township: str) -> list[r.Listed]:
         await self._turn()
         return [r.Listed(r.shown(s.enterprise), list(s.enterprise.assignments), s.last_visit) for s in self._of(township)]
+
+    async def assigned_to(self, official_id: str, township: Optional[str] = None) -> list[r.Listed]:
+        await self._turn()
+        found = sorted(self._enterprises.items())
+        return [r.Listed(r.shown(s.enterprise), list(s.enterprise.assignments), s.last_visit) for (t, _), s in found
+                if (township is None or t == township) and any(a.official_id == official_id for a in s.enterprise.assignments)]
+
+    async def issue_states(self, township: str, enterprise_ids: list[str]) -> list[dict[str, Any]]:
+        await self._turn()
+        return [s for s in self.issues.values() if s["township"] == township and s["enterprise_id"] in enterprise_ids]
 
     async def with_logs(self, township: str) -> list[Enterprise]:
         await self._turn()

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import pytest
 
 from contracts.enums import Channel, EnterpriseCategory, Rank, VisitKind
-from contracts.events import EnterpriseRegistered, VisitLogged
+from contracts.events import AssignmentEnded, AssignmentStarted, EnterpriseRegistered, VisitLogged
 from visits.domain import BadValue, Enterprise, Official, TooSoon, UnknownOfficials, Visit, VisitInFuture, known
 
 TODAY = date(2026, 3, 10)
@@ -34,10 +34,14 @@ def test_registering_returns_the_registration_with_the_officials_assigned_from_t
     assert enterprise.assigned_on(date(2026, 1, 5)) == ["c-li", "t-hao"] and enterprise.assigned_on(date(2026, 1, 4)) == []
 
 
-def test_assignment_commands_publish_nothing_and_keep_the_history():
+def test_assignment_commands_publish_their_start_and_end_and_keep_the_history():
     enterprise = registered()
-    assert enterprise.assign(HAO, None, None, TODAY) == []
-    assert enterprise.end_assignment("t-hao", date(2026, 3, 20)) == []
+    [started] = enterprise.assign(HAO, None, None, TODAY)
+    assert isinstance(started, AssignmentStarted)
+    assert (started.enterprise_id, started.official, started.started_on) == (enterprise.enterprise_id, HAO.as_named(), TODAY)
+    [ended] = enterprise.end_assignment("t-hao", date(2026, 3, 20), "调任")
+    assert isinstance(ended, AssignmentEnded)
+    assert (ended.official_id, ended.ended_on, ended.reason) == ("t-hao", date(2026, 3, 20), "调任")
     assert [(a.official_id, a.end) for a in enterprise.assignments] == [("c-li", None), ("t-hao", date(2026, 3, 20))]
 
 

@@ -20,7 +20,8 @@ async def test_an_assignment_starts_today_on_the_clock_unless_a_start_is_given(s
     assert shown["assigned_official_ids"] == ["c-li", "t-hao"]  # as of today
     shown = await handlers.assign(seeded, T, E1, AssignmentIn(official_id="k-zhao", start=D("2026-04-01")), clock=clock)
     assert "k-zhao" not in shown["assigned_official_ids"]  # not yet
-    assert seeded.published == []  # contract v1 has no event for an assignment
+    started = [(p.official.official_id, p.started_on) for _, p, _ in seeded.published]
+    assert started == [("t-hao", TODAY), ("k-zhao", D("2026-04-01"))]  # AssignmentStarted, once each
 
 
 async def test_an_unknown_official_or_enterprise_is_404(seeded, clock):
@@ -85,7 +86,7 @@ async def test_of_two_concurrent_assignments_of_one_official_one_is_refused(seed
 
 
 async def test_an_assignment_that_never_gets_its_turn_is_a_conflict(seeded, clock, monkeypatch):
-    async def always_stale(enterprise):
+    async def always_stale(enterprise, happened=(), at=None):
         return False
 
     monkeypatch.setattr(seeded, "save_assignments", always_stale)

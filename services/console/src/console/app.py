@@ -22,7 +22,7 @@ from console.web import HERE, Refused, SignInRequired, page
 
 log = logging.getLogger("console")
 PAGES = ["signin", "workbench", "enterprises", "visits", "issues", "supervision", "reports", "settings", "units",
-         "mine", "notices"]
+         "mine", "notices", "my_enterprises"]
 
 
 def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstream] = None) -> FastAPI:

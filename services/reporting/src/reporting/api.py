@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from buildingblocks.auth import FORBIDDEN, Principal, Role, ScopeRules, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
-from reporting import bulletins, exports, generations, scorecards
+from reporting import bulletins, exports, generations, quotas, scorecards
 from reporting.report import COUNTY, Period, county_report, county_total, render, units_table
 from reporting.store import Store
 
@@ -133,8 +133,22 @@ async def scorecards_of(
     p = period_of(period)
     township = None if scope == COUNTY else scope
     facts = await s.facts(township)
-    return {"scope": scope, "period": p.text, "officials": scorecards.officials(facts, township, p),
+    q = await quotas.current(s.db)
+    return {"scope": scope, "period": p.text, "quotas": q, "officials": scorecards.officials(facts, township, p, q),
             "units": scorecards.units(facts, township, p)}
+
+
+quota_router = APIRouter(prefix="/api/v1/quotas", tags=["scorecards (考评)"])
+
+
+@quota_router.get("", summary="The visit quotas per rank that the scorecards' attainment (达标率) is measured against")
+async def get_quotas(request: Request, _: Annotated[Principal, Depends(county_access(Role.viewer))]):
+    return await quotas.current(request.app.state.db)
+
+
+@quota_router.put("", summary="Set the visit quotas per rank (county admin); a rank left out has none")
+async def put_quotas(body: quotas.QuotasIn, request: Request, _: Annotated[Principal, Depends(county_access(Role.admin))]):
+    return await quotas.put(request.app.state.db, body)
 
 
 MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -19,7 +19,7 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
     service.on_start.insert(0, indexes)
     views = Views()
     consumers.subscribe(service)
-    routers = [api.router, api.bulletin_router, api.scorecard_router, api.ledger_router]
+    routers = [api.router, api.bulletin_router, api.scorecard_router, api.quota_router, api.ledger_router]
     app = service.http_app("reporting", "0.1.0", routers=routers, scope=api.SCOPE_RULES)
     app.state.db = service.db
     app.state.views = views

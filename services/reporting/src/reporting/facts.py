@@ -11,6 +11,8 @@ from typing import Any
 
 from contracts.envelope import CloudEvent
 from contracts.events import (
+    AssignmentEnded,
+    AssignmentStarted,
     EnterpriseRegistered,
     FindingClosed,
     FindingRaised,
@@ -38,9 +40,11 @@ RETURNED = "issue_returns"
 FOLLOWED_UP = "issue_follow_ups"
 FINDINGS_RAISED = "findings_raised"
 FINDINGS_CLOSED = "finding_closures"
+STARTS = "assignment_starts"  # 包抓 of an official to an enterprise, from started_on (scorecards.py)
+ENDS = "assignment_ends"
 # A township's facts: what its reports are computed from (read by township).
 COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED, ACKNOWLEDGED, RETURNED, FOLLOWED_UP,
-               FINDINGS_RAISED, FINDINGS_CLOSED)
+               FINDINGS_RAISED, FINDINGS_CLOSED, STARTS, ENDS)
 # The unit registry: county-wide (a county unit works every township's issues), read whole for the units' names.
 # Not a township's fact: a township with only units registered has no report, and the county report no "county" row.
 UNITS = "units"
@@ -91,6 +95,19 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
                                        unit_id=data.unit_id))]
     if isinstance(data, IssueDeadlineChanged):
         return [(DEADLINES, _issue_fact(event, data, changed_on=data.changed_on.isoformat(), deadline=data.deadline.isoformat()))]
+    if isinstance(data, AssignmentStarted):
+        # Keyed by what it says: the same start told twice is one fact.
+        return [(STARTS, {
+            "_id": fact_key(event.township, data.enterprise_id, data.official.official_id, data.started_on.isoformat()),
+            "township": event.township, "enterprise_id": data.enterprise_id, "official": data.official.model_dump(mode="json"),
+            "started_on": data.started_on.isoformat(), "event_id": event.id,
+        })]
+    if isinstance(data, AssignmentEnded):
+        return [(ENDS, {
+            "_id": fact_key(event.township, data.enterprise_id, data.official_id, data.ended_on.isoformat()),
+            "township": event.township, "enterprise_id": data.enterprise_id, "official_id": data.official_id,
+            "ended_on": data.ended_on.isoformat(), "event_id": event.id,
+        })]
     return []  # the other issue events (co-handling, progress, extensions, escalations) change no figure
 
 

@@ -18,6 +18,7 @@ from visits.requests import (
     AssignmentEnd,
     AssignmentIn,
     CampaignIn,
+    CountyOfficialIn,
     EnterpriseIn,
     OfficialIn,
     PlanCancelIn,
@@ -31,6 +32,7 @@ from visits.requests import (
 BASE = "/api/v1/townships/{township}"
 router = APIRouter(prefix=BASE)
 registry_router = APIRouter(prefix="/api/v1/townships", tags=["townships (registry)"])
+officials_router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
 # For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path.
 SCOPE_RULES = ScopeRules(township=[BASE])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
@@ -38,6 +40,9 @@ Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
 AnyToken = Annotated[Principal, Depends(authenticate)]
 CountyAdmin = Annotated[Principal, Depends(county_access(Role.admin))]
+CountyClerk = Annotated[Principal, Depends(county_access(Role.clerk))]
+CountyViewer = Annotated[Principal, Depends(county_access(Role.viewer))]
+OfficialId = Annotated[str, Path(min_length=1, max_length=128, description="the official's id")]
 IdempotencyKey = Annotated[
     Optional[str],
     Header(alias="Idempotency-Key", max_length=200, description="a retry with the same key returns the first result"),
@@ -85,6 +90,27 @@ async def put_township(
     repo: Repo,
 ):
     return await repo.put_township(township, body.name, body.county)
+
+
+@registry_router.put(
+    "/county/officials/{official_id}", tags=["officials"],
+    summary="Register a county-level official (县级领导) once, assignable in every township, or change it (county clerk)",
+    responses={201: {"description": "registered"}, 200: {"description": "changed"}},
+)
+async def put_county_official(official_id: OfficialId, body: CountyOfficialIn, _: CountyClerk, repo: Repo):
+    created, shown = await handlers.put_county_official(repo, official_id, body)
+    return JSONResponse(shown, status_code=201 if created else 200)
+
+
+@officials_router.get("/{official_id}/enterprises", summary="我的企业: an official's enterprises in every township (county token)")
+async def my_enterprises(official_id: OfficialId, _: CountyViewer, repo: Repo, now: Now, on: On = None):
+    return await handlers.official_enterprises(repo, official_id, None, on or now.today())
+
+
+@router.get("/officials/{official_id}/enterprises", tags=["officials"],
+            summary="An official's enterprises in this township, with the last visit and the open issues")
+async def township_official_enterprises(township: str, official_id: OfficialId, _: Viewer, repo: Repo, now: Now, on: On = None):
+    return await handlers.official_enterprises(repo, official_id, township, on or now.today())
 
 
 @router.post("/officials", status_code=201, tags=["officials"])
@@ -135,7 +161,7 @@ async def assign(township: str, enterprise_id: str, body: AssignmentIn, _: Clerk
 async def end_assignment(
     township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, _: Clerk, repo: Repo, now: Now
 ):
-    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, clock=now)
+    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, reason=body.reason, clock=now)
 
 
 @router.post("/visits", status_code=201, tags=["visits"], dependencies=[Depends(judged_on_the_clock)])

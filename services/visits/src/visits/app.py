@@ -7,8 +7,9 @@ from buildingblocks import clock as clocks
 from buildingblocks import outbox
 from buildingblocks.clock import Clock
 from buildingblocks.service import Service
-from contracts.topics import VISITS
-from visits import api, handlers, settings
+from buildingblocks.consumer import Received
+from contracts.topics import ISSUES, VISITS
+from visits import api, handlers, open_issues, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
 
 log = logging.getLogger("visits")
@@ -47,7 +48,12 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
     service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
     service.publishes(VISITS)
-    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router], scope=api.SCOPE_RULES)
+
+    async def issues_seen(batch: list[Received]) -> None:
+        await open_issues.project(service.db, [r.event for r in batch])
+
+    service.consume([ISSUES], issues_seen)
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.officials_router, api.router], scope=api.SCOPE_RULES)
     app.state.repository = repository
     app.state.clock = clock
     return app

@@ -19,7 +19,9 @@ from visits import domain
 from visits import repository as r
 from visits.domain import Campaign, Enterprise, Official, Plan, Submission, Visit
 from visits.importing import ImportFileError, RowError, read_enterprises
-from visits.requests import AnswerIn, AssignmentIn, CampaignIn, EnterpriseIn, OfficialIn, PlanIn, VisitIn
+from visits import open_issues
+from visits.domain import COUNTY
+from visits.requests import AnswerIn, AssignmentIn, CampaignIn, CountyOfficialIn, EnterpriseIn, OfficialIn, PlanIn, VisitIn
 
 RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
 CHANGE_ATTEMPTS = 5  # of an enterprise's assignments
@@ -90,6 +92,13 @@ async def register_official(repo: r.Repository, township: str, body: OfficialIn,
     except r.AlreadyExists as exists:
         return _already(exists, official.submission, f"official {body.official_id}")
     return r.shown(official)
+
+
+async def put_county_official(repo: r.Repository, official_id: str, body: CountyOfficialIn) -> tuple[bool, dict]:
+    """Register a county-level official (县级领导) once, for every township, or change its name, rank or unit;
+    (True if new, the official)."""
+    official = Official(COUNTY, official_id, body.name, body.rank, body.unit, _submission(body, None))
+    return await repo.put_official(official), r.shown(official)
 
 
 def _already(exists: r.AlreadyExists, submission: Submission, what: str) -> dict:
@@ -178,8 +187,8 @@ async def _change_assignments(repo: r.Repository, township: str, enterprise_id: 
     for _ in range(CHANGE_ATTEMPTS):  # a concurrent change of the enterprise: read it again and change that
         enterprise = await _loaded(repo, township, enterprise_id)
         with _refusals():
-            change(enterprise)
-        if await repo.save_assignments(enterprise):
+            happened = change(enterprise)
+        if await repo.save_assignments(enterprise, happened, clock.now()):
             return enterprise_view(enterprise, clock.today())
     raise Conflict("the enterprise is being changed by someone else; try again")
 
@@ -187,6 +196,7 @@ async def _change_assignments(repo: r.Repository, township: str, enterprise_id: 
 async def assign(
     repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn, *, clock: Clock = clocks.clock
 ) -> dict:
+    """Assign a township's or the county's official (AssignmentStarted, and AssignmentEnded if an end is given)."""
     [official] = await _known(repo, township, [body.official_id])
     return await _change_assignments(
         repo, township, enterprise_id, lambda e: e.assign(official, body.start, body.end, clock.today()), clock
@@ -194,9 +204,43 @@ async def assign(
 
 
 async def end_assignment(
-    repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date, *, reason: str = "",
+    clock: Clock = clocks.clock,
 ) -> dict:
-    return await _change_assignments(repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end), clock)
+    return await _change_assignments(
+        repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end, reason), clock
+    )
+
+
+async def official_enterprises(repo: r.Repository, official_id: str, township: Optional[str], on: date) -> dict:
+    """我的企业: the enterprises the official is assigned to (包抓) on `on`, of every township (township None: a
+    county token) or of one, each with its latest visit and its open issues. Through a township, an official known
+    to neither its registry nor the county's is a 404, like one nobody has."""
+    if township is not None:
+        await _known(repo, township, [official_id])
+    out = []
+    for row in await repo.assigned_to(official_id, township):
+        current = [a for a in row.assignments if a.official_id == official_id and a.active_on(on)]
+        if not current:
+            continue
+        out.append({
+            "township": row.shown["township"],
+            "enterprise_id": row.shown["enterprise_id"],
+            "name": row.shown["name"],
+            "category": row.shown["category"],
+            "park": row.shown.get("park"),
+            "assigned_since": current[0].start.isoformat(),
+            "assigned_until": current[0].end.isoformat() if current[0].end else None,
+            "last_visited_on": row.last_visit.visited_on.isoformat() if row.last_visit else None,
+            "last_visited_by": row.last_visit.lead if row.last_visit else None,
+        })
+    for t in {e["township"] for e in out}:
+        counts = open_issues.open_counts(await repo.issue_states(t, [e["enterprise_id"] for e in out if e["township"] == t]))
+        for e in out:
+            if e["township"] == t:
+                e["open_issues"] = counts.get(e["enterprise_id"], 0)
+    return {"official_id": official_id, "on": on.isoformat(), "townships": sorted({e["township"] for e in out}),
+            "enterprises": out}
 
 
 # --- visits --------------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ from visits.domain import (
     Submission,
     Visit,
 )
+from visits.domain.officials import COUNTY
+from visits.open_issues import ISSUE_STATES  # what visits knows of each issue, from issues.v1: open or not
 
 log = logging.getLogger("visits")
 
@@ -283,6 +285,8 @@ class Repository:
         await self.db[OFFICIALS].create_index([("township", 1), ("official_id", 1)])
         await self.db[ENTERPRISES].create_index([("township", 1), (f"{PLANS}.plan_id", 1)])
         await self.db[CAMPAIGNS].create_index([("township", 1), ("campaign_id", 1)])
+        await self.db[ENTERPRISES].create_index([("assignments.official_id", 1)])  # "my enterprises", any township
+        await self.db[ISSUE_STATES].create_index([("township", 1), ("enterprise_id", 1)])
 
     async def _insert(self, collection: str, doc: dict[str, Any]) -> Optional[dict[str, Any]]:
         """Insert by `_id`; on a duplicate, return the document already there instead (None if it vanished)."""
@@ -301,8 +305,20 @@ class Repository:
             raise AlreadyExists(_official(existing) if existing else None)
 
     async def officials(self, township: str, ids: list[str]) -> dict[str, Official]:
-        found = self.db[OFFICIALS].find({"_id": {"$in": [key(township, i) for i in ids]}}, {"_id": 0})
-        return {d["official_id"]: _official(d) async for d in found}
+        """The officials named, from the township's registry, else the county's (县级领导 registered once)."""
+        wanted = [key(township, i) for i in ids] + ([key(COUNTY, i) for i in ids] if township != COUNTY else [])
+        found = [_official(d) async for d in self.db[OFFICIALS].find({"_id": {"$in": wanted}}, {"_id": 0})]
+        by_id = {o.official_id: o for o in found if o.township == COUNTY}
+        by_id.update({o.official_id: o for o in found if o.township != COUNTY})
+        return by_id
+
+    async def put_official(self, official: Official) -> bool:
+        """Register or change an official of a registry (the county's); True if it was new."""
+        fields = {**_official_fields(official), **_request(official.submission)}
+        result = await self.db[OFFICIALS].update_one(
+            {"_id": key(official.township, official.official_id)}, {"$set": fields}, upsert=True
+        )
+        return result.upserted_id is not None
 
     async def list_officials(self, township: str) -> list[dict[str, Any]]:
         return await self.db[OFFICIALS].find({"township": township}, {"_id": 0}).sort("official_id").to_list()
@@ -346,17 +362,23 @@ class Repository:
         except KeyError:
             raise ValueError(f"enterprise {enterprise.enterprise_id} was not loaded by this repository") from None
 
-    async def save_assignments(self, enterprise: Enterprise) -> bool:
-        """Compare-and-set on the version read with the enterprise: a concurrent change makes this return False."""
+    async def save_assignments(
+        self, enterprise: Enterprise, happened: Sequence[events.Payload] = (), at: Optional[datetime] = None
+    ) -> bool:
+        """Compare-and-set on the version read with the enterprise: a concurrent change makes this return False.
+        The events of the change (AssignmentStarted/Ended) ride in the same update (the outbox)."""
         loaded = self._read(enterprise)
         assignments = _enterprise_fields(enterprise)["assignments"]
         version = loaded.doc.get("version")
-        result = await self.db[ENTERPRISES].update_one(
-            {"_id": loaded.doc["_id"], "version": version},
-            {"$set": {"assignments": assignments}, "$inc": {"version": 1}},
-        )
+        update: dict[str, Any] = {"$set": {"assignments": assignments}, "$inc": {"version": 1}}
+        entries = _outbox(enterprise.township, happened, at)[outbox.FIELD] if happened and at else []
+        if entries:
+            update["$push"] = outbox.push(entries)
+        result = await self.db[ENTERPRISES].update_one({"_id": loaded.doc["_id"], "version": version}, update)
         if result.modified_count != 1:
             return False
+        if entries:
+            outbox.written(ENTERPRISES, loaded.doc["_id"], entries)
         loaded.doc = {**loaded.doc, "assignments": assignments, "version": (version or 0) + 1}
         return True
 
@@ -539,6 +561,23 @@ class Repository:
             Listed(public(d), [_assignment(a) for a in d.get("assignments", [])], _past(d[LAST_VISIT]) if d.get(LAST_VISIT) else None)
             for d in docs
         ]
+
+    async def assigned_to(self, official_id: str, township: Optional[str] = None) -> list[Listed]:
+        """The enterprises, of every township or of one, that the official was ever assigned to (the caller picks
+        the days); no visit and no log is read."""
+        query: dict[str, Any] = {"assignments.official_id": official_id}
+        if township is not None:
+            query["township"] = township
+        docs = await self.db[ENTERPRISES].find(query, {**HIDDEN, GUARD_LOG: 0}).sort([("township", 1), ("enterprise_id", 1)]).to_list()
+        return [
+            Listed(public(d), [_assignment(a) for a in d.get("assignments", [])], _past(d[LAST_VISIT]) if d.get(LAST_VISIT) else None)
+            for d in docs
+        ]
+
+    async def issue_states(self, township: str, enterprise_ids: list[str]) -> list[dict[str, Any]]:
+        """What is known of the issues of these enterprises of a township (see open_issues.py)."""
+        found = self.db[ISSUE_STATES].find({"township": township, "enterprise_id": {"$in": enterprise_ids}}, {"_id": 0})
+        return await found.to_list()
 
     async def with_logs(self, township: str) -> list[Enterprise]:
         """A township's enterprises with their visit logs (which grow with every visit), for reading only."""

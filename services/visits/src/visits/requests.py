@@ -37,6 +37,14 @@ class OfficialIn(Body):
     unit: OptionalName = None
 
 
+class CountyOfficialIn(Body):
+    """A county-level official (县级领导), registered once for every township; the id is in the path."""
+
+    name: Name
+    rank: Rank
+    unit: OptionalName = None
+
+
 class EnterpriseIn(Body):
     enterprise_id: USCC
     name: Name
@@ -100,6 +108,7 @@ class AssignmentIn(Body):
 
 class AssignmentEnd(Body):
     end: LocalDate
+    reason: Text = Field("", description="why it ends (published in AssignmentEnded)")
 
 
 RegistryName = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=100)]

@@ -69,7 +69,8 @@ class Enterprise:
         return assigned_on(self.assignments, day)
 
     def assign(self, official: Official, start: Optional[date], end: Optional[date], today: date) -> list[events.Payload]:
-        """Assign an official from `start` (default today), until `end` or for now without one."""
+        """Assign an official from `start` (default today), until `end` or for now without one. Publishes the start,
+        and the end too when it is given."""
         new = Assignment(official.official_id, start or today, end)
         if new.end is not None and new.end < new.start:
             raise BadValue("end", "the assignment ends before it starts")
@@ -79,9 +80,16 @@ class Enterprise:
                     f"{new.official_id} is already assigned to this enterprise from {current.start.isoformat()}"
                 )
         self.assignments.append(new)
-        return []  # contract v1 has no event for a change of assignment
+        happened: list[events.Payload] = [
+            events.AssignmentStarted(enterprise_id=self.enterprise_id, official=official.as_named(), started_on=new.start)
+        ]
+        if new.end is not None:
+            happened.append(events.AssignmentEnded(
+                enterprise_id=self.enterprise_id, official_id=new.official_id, ended_on=new.end, reason="assigned until then",
+            ))
+        return happened
 
-    def end_assignment(self, official_id: str, end: date) -> list[events.Payload]:
+    def end_assignment(self, official_id: str, end: date, reason: str = "") -> list[events.Payload]:
         """End the official's open assignment on `end` (inclusive)."""
         index = next((i for i, a in enumerate(self.assignments) if a.official_id == official_id and a.end is None), None)
         if index is None:
@@ -90,7 +98,7 @@ class Enterprise:
         if end < current.start:
             raise BadValue("end", f"the assignment started on {current.start.isoformat()}")
         self.assignments[index] = replace(current, end=end)
-        return []
+        return [events.AssignmentEnded(enterprise_id=self.enterprise_id, official_id=official_id, ended_on=end, reason=reason)]
 
     # --- the visit log and the disturbance guard ---------------------------------------------------------------
 

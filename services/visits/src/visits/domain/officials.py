@@ -1,4 +1,7 @@
-"""The officials of a township: who may be assigned to an enterprise and who may visit it."""
+"""The officials of a township, and the county's: who may be assigned to an enterprise and who may visit it.
+
+County-level officials (县级领导) are registered once, under the township id "county", and may be assigned to and
+visit enterprises of any township; a township's own registry is looked up first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +11,9 @@ from contracts import events
 from contracts.enums import Rank
 from visits.domain.refusals import UnknownOfficials
 from visits.domain.submission import Submission
+
+
+COUNTY = "county"  # the registry of the county's own officials
 
 
 @dataclass(frozen=True)
