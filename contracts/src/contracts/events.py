@@ -416,6 +416,7 @@ class CampaignInvitationAnswered(Payload):
     campaign_id: Id
     official_id: Id
     accepted: Flag
+    reason: Text = ""
 
 
 # ---- Visits events beyond contract v1; on visits.v1, keyed by the enterprise_id. ----
