@@ -155,9 +155,7 @@ async def _change(ctx: Context, township: str, issue_id: str, act: Callable[[Iss
 
 async def assign(ctx: Context, township: str, issue_id: str, body: AssignIn, by: str) -> dict:
     on = body.assigned_on or ctx.clock.today()
-    unit = await routable_unit(ctx, township, body.unit_id, "unit_id") if body.unit_id else None
-    if unit is None and not body.responsible_unit:
-        raise Invalid("unit_id", "name the unit: unit_id (a registered unit) or responsible_unit (free text)")
+    unit = await routable_unit(ctx, township, body.unit_id, "unit_id") if body.unit_id else None  # none named: the issue says
     return view(await _change(ctx, township, issue_id, lambda issue: issue.assign(
         body.responsible_unit, unit=unit, on=on, reason=body.reason, by=by, at=ctx.clock.now())))
 
