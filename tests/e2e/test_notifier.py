@@ -207,3 +207,33 @@ def test_a_receiver_that_is_down_gets_the_notice_when_it_is_back_and_the_failure
         http.stop()
         if smtp is not None:
             smtp.stop()
+
+
+def test_two_replicas_send_each_notice_once(stack, kafka_bootstrap, township, receivers):
+    """Two notifier processes on one database and consumer group: the partitions are shared between them, the
+    lease makes one of them the sender, and every notice reaches its receiver once."""
+    http, smtp = receivers
+    suffix = uuid.uuid4().hex[:6]
+    unit, official = f"u-{suffix}", f"o-{suffix}"
+    enterprises = [events.uscc(random.Random(f"{suffix}{i}")) for i in range(6)]  # keys over several partitions
+    one = notifier(http, smtp.port)
+    two = again(one)
+    one.start()
+    two.start()
+    try:
+        configure(one, http, unit, official)
+        produce(kafka_bootstrap, "issues.v1", [
+            events.issue_raised(township, f"iss-{i}", e, date(2026, 11, 2), date(2026, 11, 20), unit_id=unit)
+            for i, e in enumerate(enterprises)])
+        mine = wait_for(lambda: (n := notices(two, township=township)) and len(n) == 18
+                        and all(x["status"] == "sent" for x in n) and n, 90, "18 notices sent")
+        assert sorted(http.ids()) == sorted(n["notice_id"] for n in mine if n["channel"] != "email")
+        assert sorted(smtp.message_ids()) == sorted(f"<{n['notice_id']}@notifier>" for n in mine
+                                                    if n["channel"] == "email")
+        leaders = [httpx.get(f"{p.url}/metrics", timeout=10).text for p in (one, two)]
+        held = [next(line for line in text.splitlines() if line.startswith('lease_held{lease="notifier:sender"'))
+                for text in leaders]
+        assert sorted(line.rsplit(" ", 1)[1] for line in held) == ["0.0", "1.0"]
+    finally:
+        one.stop()
+        two.stop()
