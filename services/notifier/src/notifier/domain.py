@@ -64,10 +64,21 @@ class UnitRecipients(Person):
     head: Optional[Person] = None
 
 
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give the time as HH:MM, China time, without an offset")
+    return value
+
+
 class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: time = Field(description="HH:MM, China time; notices due from then are held")
     end: time = Field(description="HH:MM; held notices go out then (start > end spans midnight)")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _china_time(cls, value: time) -> time:
+        return _local(value)
 
 
 class NoticeSettings(BaseModel):
@@ -75,6 +86,11 @@ class NoticeSettings(BaseModel):
     quiet_hours: Optional[QuietHours] = QuietHours(start=time(22, 0), end=time(7, 30))
     digest_weekday: int = Field(1, ge=1, le=7, description="ISO weekday of the weekly digest, 1 = Monday")
     digest_time: time = Field(time(8, 30), description="HH:MM, China time, of the weekly digest")
+
+    @field_validator("digest_time")
+    @classmethod
+    def _china_time(cls, value: time) -> time:
+        return _local(value)
 
 
 # ---- ids, numbers and times ----
