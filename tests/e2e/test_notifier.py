@@ -24,6 +24,7 @@ from tests.support.receivers import HttpReceiver, SmtpReceiver
 
 ADMIN, VIEWER = bearer("county_admin"), bearer("county_viewer")
 DAY = "2026-12-02"  # a Wednesday: the processes' day (CLOCK_TODAY), so the digest's weekday is known
+START_S = 180  # a start on a loaded machine (the imports alone) can take a minute
 QUIET_OFF = {"quiet_hours": None, "digest_weekday": 7, "digest_time": "23:59"}  # no digest on a Wednesday
 
 
@@ -97,11 +98,11 @@ def test_each_notice_is_delivered_exactly_once_across_a_kill_and_a_redelivery(st
     enterprise = events.uscc(random.Random(suffix))
     first = notifier(http, smtp.port)
     group = first.env["CONSUMER_GROUP"]
-    first.start()
+    first.start(START_S)
     try:
         configure(first, http, unit, official)
         registrations(kafka_bootstrap, township, unit, official, enterprise)
-        wait_for(lambda: caught_up(kafka_bootstrap, group, "issues.v1", "visits.v1"), 60, "the registrations read")
+        wait_for(lambda: caught_up(kafka_bootstrap, group, "issues.v1", "visits.v1"), 180, "the registrations read")
         raised = [events.issue_raised(township, f"iss-{i}", enterprise, date(2026, 11, 2), date(2026, 11, 20),
                                       unit_id=unit, responsible_unit="县人社局", description=f"诉求{i}")
                   for i in range(3)]
@@ -119,12 +120,12 @@ def test_each_notice_is_delivered_exactly_once_across_a_kill_and_a_redelivery(st
                                date(2026, 11, 20), overdue_working_days=2, unit_id=unit, responsible_unit="县人社局"),
     ]
     produce(kafka_bootstrap, "issues.v1", escalations)
-    second = again(first).start()
+    second = again(first).start(START_S)
     try:
         # 3 new issues × (webhook, SMS, e-mail) + the reminder × 3 + the 督办单 to the head (e-mail) and the 包抓
         # leader (webhook, e-mail)
         mine = wait_for(lambda: (n := notices(second, township=township)) and len(n) == 15
-                        and all(x["status"] == "sent" for x in n) and n, 90, "15 notices sent")
+                        and all(x["status"] == "sent" for x in n) and n, 180, "15 notices sent")
         assert Counter(n["kind"] for n in mine) == {"new_issue": 9, "reminder": 3, "supervision": 3}
         keys = Counter((n["issue_id"], n["kind"], n["recipient"], n["channel"], n["address"]) for n in mine)
         assert set(keys.values()) == {1}
@@ -158,7 +159,7 @@ def test_each_notice_is_delivered_exactly_once_across_a_kill_and_a_redelivery(st
 
     # The whole topic again: a fresh consumer group reads every event from the start, and the same events are
     # published once more. Nothing new is made, nothing is sent again, the 督办单 keeps its number.
-    third = again(first, group=f"{group}.replay").start()
+    third = again(first, group=f"{group}.replay").start(START_S)
     try:
         produce(kafka_bootstrap, "issues.v1", raised + escalations)
         wait_for(lambda: caught_up(kafka_bootstrap, third.env["CONSUMER_GROUP"], "issues.v1", "visits.v1"), 90,
@@ -180,14 +181,14 @@ def test_a_receiver_that_is_down_gets_the_notice_when_it_is_back_and_the_failure
     suffix = uuid.uuid4().hex[:6]
     unit, official = f"u-{suffix}", f"o-{suffix}"
     enterprise = events.uscc(random.Random(suffix))
-    proc = notifier(http, smtp_port).start()
+    proc = notifier(http, smtp_port).start(START_S)
     smtp = None
     try:
         configure(proc, http, unit, official)
         produce(kafka_bootstrap, "issues.v1", [events.issue_raised(
             township, "iss-down", enterprise, date(2026, 11, 2), date(2026, 11, 20), unit_id=unit)])
         failing = wait_for(lambda: (n := notices(proc, township=township, status="pending")) and len(n) == 3
-                           and all(x["attempts"] >= 2 for x in n) and n, 60, "three notices failing twice")
+                           and all(x["attempts"] >= 2 for x in n) and n, 180, "three notices failing twice")
         for n in failing:
             assert n["last_error"], n
             assert n["sent_at"] is None
@@ -196,7 +197,7 @@ def test_a_receiver_that_is_down_gets_the_notice_when_it_is_back_and_the_failure
         http.start()
         smtp = SmtpReceiver(smtp_port).start()
         sent = wait_for(lambda: (n := notices(proc, township=township)) and all(x["status"] == "sent" for x in n)
-                        and n, 60, "the notices sent once the receivers are back")
+                        and n, 180, "the notices sent once the receivers are back")
         assert len(sent) == 3
         for n in sent:
             assert n["attempts"] >= 3 and n["last_error"]  # the failures stay on record
@@ -207,3 +208,33 @@ def test_a_receiver_that_is_down_gets_the_notice_when_it_is_back_and_the_failure
         http.stop()
         if smtp is not None:
             smtp.stop()
+
+
+def test_two_replicas_send_each_notice_once(stack, kafka_bootstrap, township, receivers):
+    """Two notifier processes on one database and consumer group: the partitions are shared between them, the
+    lease makes one of them the sender, and every notice reaches its receiver once."""
+    http, smtp = receivers
+    suffix = uuid.uuid4().hex[:6]
+    unit, official = f"u-{suffix}", f"o-{suffix}"
+    enterprises = [events.uscc(random.Random(f"{suffix}{i}")) for i in range(6)]  # keys over several partitions
+    one = notifier(http, smtp.port)
+    two = again(one)
+    one.start(START_S)
+    two.start(START_S)
+    try:
+        configure(one, http, unit, official)
+        produce(kafka_bootstrap, "issues.v1", [
+            events.issue_raised(township, f"iss-{i}", e, date(2026, 11, 2), date(2026, 11, 20), unit_id=unit)
+            for i, e in enumerate(enterprises)])
+        mine = wait_for(lambda: (n := notices(two, township=township)) and len(n) == 18
+                        and all(x["status"] == "sent" for x in n) and n, 180, "18 notices sent")
+        assert sorted(http.ids()) == sorted(n["notice_id"] for n in mine if n["channel"] != "email")
+        assert sorted(smtp.message_ids()) == sorted(f"<{n['notice_id']}@notifier>" for n in mine
+                                                    if n["channel"] == "email")
+        leaders = [httpx.get(f"{p.url}/metrics", timeout=10).text for p in (one, two)]
+        held = [next(line for line in text.splitlines() if line.startswith('lease_held{lease="notifier:sender"'))
+                for text in leaders]
+        assert sorted(line.rsplit(" ", 1)[1] for line in held) == ["0.0", "1.0"]
+    finally:
+        one.stop()
+        two.stop()

@@ -18,7 +18,7 @@ from tests.support.processes import free_port
 ADMIN, VIEWER = bearer("county_admin"), bearer("county_viewer")
 
 
-async def wait_until(check, what: str, timeout_s: float = 60.0):
+async def wait_until(check, what: str, timeout_s: float = 180.0):
     deadline = asyncio.get_running_loop().time() + timeout_s
     while asyncio.get_running_loop().time() < deadline:
         if value := await check():

@@ -81,6 +81,9 @@ async def test_bad_recipients_and_settings_are_refused_naming_the_field(client):
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["path", "unit_id"]
     r = await client.put("/api/v1/settings", json={"quiet_hours": {"start": "25:00", "end": "07:00"}}, headers=ADMIN)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][:3] == ["body", "quiet_hours", "start"]
+    r = await client.put("/api/v1/settings", json={"digest_time": "08:00+08:00"}, headers=ADMIN)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "digest_time"]
+    assert "without an offset" in r.json()["detail"][0]["msg"]
     r = await client.put("/api/v1/settings", json={"digest_weekday": 8}, headers=ADMIN)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "digest_weekday"]
 

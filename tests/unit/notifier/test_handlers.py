@@ -195,3 +195,15 @@ async def test_quiet_hours_hold_notices_until_they_end(store, clock):
     clock.at = datetime(2026, 12, 3, 7, 30, tzinfo=CHINA)
     await sender.tick()
     assert len(channels.delivered) == 3 and {d["status"] for d in store.docs.values()} == {"sent"}
+
+
+async def test_an_enterprise_on_two_townships_lists_has_each_townships_leaders(store, clock):
+    store.recipients["official:x-9"] = {"name": "西阳镇长", "email": ["x9@county.cn"]}
+    await registered(store, clock)
+    await handlers.handle(store, ev(EnterpriseRegistered(
+        enterprise_id=E, name="甲机械公司", category="industry", registered_on=date(2026, 1, 5),
+        assigned_officials=[{"official_id": "x-9", "name": "西阳镇长", "rank": "township"}]), township="xiyang"), clock)
+    await handlers.handle(store, ev(raised()), clock)
+    yellow = await handlers.handle(store, ev(escalated("yellow", "blue")), clock)
+    assert sorted(n.to.recipient for n in yellow) == ["head:c-rsj", "official:c-1"]
+    assert (await store.supervision(yellow[0].number))["leaders"] == ["王县长", "赵副县长"]
