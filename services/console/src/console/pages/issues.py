@@ -455,7 +455,11 @@ async def perform(request: Request, who: Who, township: str, issue_id: str, acti
                                      body_of(action, form))
     except ServiceError as err:
         units = await routable_units(request, who, township)
-        return lifecycle_problem(err, unit_names(units))
+        try:  # a handler lists no units: the issue's co-units name themselves
+            issue = await upstream(request).get("issues", f"/api/v1/townships/{township}/issues/{issue_id}", who.token)
+        except ServiceError:
+            issue = None
+        return lifecycle_problem(err, unit_names(units, issue))
     return None
 
 
