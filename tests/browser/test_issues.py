@@ -57,7 +57,7 @@ def test_a_clerk_routes_and_closes_an_issue_and_the_report_counts_it(ui, person)
     for said in ("提出", "交办", "交办给：县人社局", "原因：按职责转办", "办结", "办结日期：2026-03-10",
                  "办理结果：已解决", "企业满意度：满意"):
         assert said in steps
-    assert [s.strip() for s in page.locator("details.act summary").all_inner_texts()] == ["重新办理"]
+    assert [s.strip() for s in page.locator("details.act summary").all_inner_texts()] == ["回访", "重新办理"]
     clerk.shot("issue-detail-desktop")
 
     # the reporting projection is eventually consistent: give it a few seconds

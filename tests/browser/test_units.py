@@ -95,6 +95,7 @@ def test_units_work_an_issue_from_routing_to_follow_up(ui, person):
     page.wait_for_url(f"**/issues/{iid}")
     assert page.locator("#assign-unit_id").input_value() == "c-rsj"  # the returning unit's suggestion
     page.fill("#assign-reason", "按退回意见改派县人社局")
+    page.fill("#assign-assigned_on", "2026-03-04")
     page.click("#act-assign button[type=submit]")
     assert "已交办" in page.locator(".notice").inner_text()
     assert page.locator("#issue-unit").inner_text().startswith("县人社局")
@@ -121,7 +122,7 @@ def test_units_work_an_issue_from_routing_to_follow_up(ui, person):
     assert "大程镇" in row.inner_text() and "待签收" in row.inner_text()
     row.locator("a").first.click()
     page.click("#act-acknowledge summary")
-    page.fill("#acknowledge-acknowledged_on", "2026-03-04")
+    page.fill("#acknowledge-acknowledged_on", "2026-03-05")
     page.click("#act-acknowledge button[type=submit]")
     assert "已签收" in page.locator(".notice").inner_text()
     page.click("#act-extension-requests summary")

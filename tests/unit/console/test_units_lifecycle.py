@@ -130,3 +130,9 @@ def test_notices_newest_first_with_the_short_number_and_pending_extensions_oldes
             {"request_id": "r3", "status": "pending", "requested_on": "2026-03-04"}]}]
     found = pending_requests(issues, "dacheng", "大程镇", {"E": "某公司"})
     assert [r["request_id"] for r in found] == ["r3", "r2"] and [r["subject"] for r in found] == ["不动产登记流程", "某公司"]
+
+
+def test_a_date_before_the_routing_is_named():
+    p = lifecycle_problem(ServiceError(422, {"detail": [{"loc": ["body", "acknowledged_on"],
+                                                          "msg": "Value error, is before the issue was routed (2026-03-04)"}]}, "issues"), {})
+    assert p.fields == {"acknowledged_on": "不能早于派发日期（2026-03-04）"} and "签收日期：不能早于派发日期" in p.message

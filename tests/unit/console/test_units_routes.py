@@ -23,6 +23,19 @@ NOTICE = {"notice_id": "n1", "kind": "supervision", "township": "dacheng", "issu
           "attempts": 3, "last_error": "ConnectError", "created_at": "2026-03-20T09:00:00+08:00", "sent_at": None}
 
 
+MINE = {"issue_id": "i-9", "township": "dacheng", "enterprise_id": "E1", "category": "labour", "description": "缺工10人",
+        "source": "hotline", "status": "open", "level": "none", "routing": "routed", "unit_id": "dacheng-rss",
+        "responsible_unit": "大程镇人社所", "unit_registered": True, "raised_on": "2026-03-02", "deadline": "2026-03-16",
+        "co_units": [], "extension_requests": [], "history": [{"action": "raised", "at": "2026-03-02T09:00:00+08:00",
+                                                               "by": "x", "deadline": "2026-03-16"}]}
+
+WORKED = {**MINE, "issue_id": "i-8", "routing": "returned", "co_units": [{"unit_id": "c-zrzyj", "name": "县自然资源局", "part_done": False}],
+          "extension_requests": [{"request_id": "r5", "requested_deadline": "2026-04-30", "reason": "等批复", "requested_on": "2026-03-10",
+                                  "status": "pending", "decided_on": None, "decision_reason": None}],
+          "history": MINE["history"] + [{"action": "returned", "at": "2026-03-03T09:00:00+08:00", "by": "大程镇人社所",
+                                         "unit_id": "dacheng-rss", "reason": "属县局职责", "suggested_unit_id": "c-rsj"}]}
+
+
 class Services:
     def __init__(self, notifier_up: bool = True):
         self.sent: list[tuple[str, str, object]] = []
@@ -42,6 +55,19 @@ class Services:
                     "content-type": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     "content-disposition": "attachment; filename*=UTF-8''%E7%9D%A3.docx"})
             return httpx.Response(404, json={"detail": "no such notice"})
+        if path == "/api/v1/units/dacheng-rss/issues":
+            return httpx.Response(200, json=[MINE])
+        if path == "/api/v1/townships/dacheng/issues/i-9":
+            return httpx.Response(200, json=MINE)
+        if path == "/api/v1/townships/dacheng/issues/i-8":
+            return httpx.Response(200, json=WORKED)
+        if path == "/api/v1/townships/dacheng/units" and request.url.params.get("routable"):
+            return httpx.Response(200, json=UNITS + [{"unit_id": "c-rsj", "name": "县人社局", "kind": "county_department",
+                                                      "township": "county", "active": True}])
+        if path == "/api/v1/townships/dacheng/issues/i-other":
+            return httpx.Response(403, json={"detail": "this token may not do that here"})
+        if path == "/api/v1/townships/dacheng/issues/i-9/acknowledge":
+            return httpx.Response(409, json={"detail": "issue i-9 is acknowledged; only a routed issue is acknowledged"})
         if path == "/api/v1/townships":
             return httpx.Response(200, json=REGISTRY)
         if path == "/api/v1/townships/dacheng/units" and method == "GET":
@@ -135,3 +161,32 @@ def test_a_unit_is_saved_and_a_refusal_names_the_field_keeping_what_was_typed(se
     assert r.status_code == 303
     sent = [b for m, p, b in services.sent if p == "/api/v1/townships/dacheng/routing" and m == "PUT"][0]
     assert sent["labour"] == "dacheng-rss" and sent["land"] is None
+
+
+def test_a_handler_sees_its_queue_and_its_issue_only_and_a_refusal_in_chinese(services):
+    c = client(services, "dev-dacheng-unit-rss")
+    assert c.get("/").headers["location"] == "/mine"
+    queue = c.get("/mine").text
+    assert 'data-issue="i-9"' in queue and "待签收" in queue and "/mine/dacheng/i-9" in queue
+    assert 'href="/issues"' not in queue and 'href="/enterprises"' not in queue  # the nav shows only 我的工单
+    page = c.get("/mine/dacheng/i-9").text
+    assert 'id="act-acknowledge"' in page and 'id="act-return"' in page and 'id="act-close"' not in page
+    other, missing = c.get("/mine/dacheng/i-other"), c.get("/mine/dacheng/i-none")
+    assert other.status_code == missing.status_code == 404 and "无权查看" in other.text and "无权查看" in missing.text
+    assert c.get("/issues").status_code == 403 and c.get("/enterprises").status_code == 403
+    r = post(c, "/mine/dacheng/i-9/acknowledge", acknowledged_on="2026-03-03")
+    assert r.status_code == 409 and "已经签收过了" in r.text
+
+
+def test_the_clerk_re_routes_a_returned_issue_and_the_supervisor_decides_on_its_page(services):
+    clerk = client(services, "dev-dacheng-clerk")
+    page = clerk.get("/issues/i-8").text
+    assert "已退回" in page and "退回原因：属县局职责" in page and "建议改派：县人社局" in page
+    assert re.search(r'<option value="c-rsj" selected>县人社局', page)  # the suggestion preselected
+    assert "县自然资源局" in page and "协办中" in page and "待审批" in page
+    assert "同意延期" not in page  # a clerk does not decide
+    r = post(clerk, "/issues/i-8/assign", township="dacheng", unit_id="c-rsj", reason="改派")
+    assert ("POST", "/api/v1/townships/dacheng/issues/i-8/assign", {"unit_id": "c-rsj", "reason": "改派"}) in services.sent
+    supervisor = client(services, "dev-county-supervisor")
+    page = supervisor.get("/issues/i-8?township=dacheng").text
+    assert "同意延期" in page and 'id="act-extend"' in page

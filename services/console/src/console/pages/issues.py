@@ -298,6 +298,9 @@ def body_of(action: str, form: dict[str, Any]) -> dict[str, Any]:
 REFINED = [
     (r"before the issue was raised \(([\d-]+)\)", "不能早于问题提出日期（{0}）"),
     (r"before the issue was closed \(([\d-]+)\)", "不能早于办结日期（{0}）"),
+    (r"before the issue was routed \(([\d-]+)\)", "不能早于派发日期（{0}）"),
+    (r"before the issue was routed", "不能早于派发日期"),
+    (r"is the unit that returns it", "不能是退回的本单位"),
     (r"before the day the issue is reopened", "不能早于重新办理日期"),
     (r"later than the current deadline ([\d-]+)", "延期后的时限须晚于当前时限（{0}）"),
     (r"valid date", "日期格式不正确"),
@@ -452,7 +455,11 @@ async def perform(request: Request, who: Who, township: str, issue_id: str, acti
                                      body_of(action, form))
     except ServiceError as err:
         units = await routable_units(request, who, township)
-        return lifecycle_problem(err, unit_names(units))
+        try:  # a handler lists no units: the issue's co-units name themselves
+            issue = await upstream(request).get("issues", f"/api/v1/townships/{township}/issues/{issue_id}", who.token)
+        except ServiceError:
+            issue = None
+        return lifecycle_problem(err, unit_names(units, issue))
     return None
 
 

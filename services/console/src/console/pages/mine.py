@@ -43,7 +43,7 @@ async def my_queue(request: Request, who: Who, status: str = "open"):
     names = {t["township"]: t["name"] for t in await townships(request, who)}
     rows = queue_rows(found, unit, names, who.home or "")
     waiting = sum(1 for r in rows if r.get("status") == "open" and r.get("routing") in ("routed", "unrouted"))
-    return await page(request, "mine/queue.html", who, rows=rows, status=status, shown_names=SHOWN, waiting=waiting)
+    return await page(request, "mine/queue.html", who, rows=rows, shown=status, shown_names=SHOWN, waiting=waiting)
 
 
 def _township(township: str) -> str:
