@@ -9,7 +9,7 @@ from buildingblocks.clock import Clock
 from buildingblocks.evidence_store import EVIDENCE, EvidenceStore
 from buildingblocks.service import Service
 from contracts.topics import VISITS
-from visits import api, evidence, handlers, settings
+from visits import api, checkin, evidence, handlers, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
 
 log = logging.getLogger("visits")
@@ -50,8 +50,9 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
     service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, [*OUTBOX_COLLECTIONS, EVIDENCE]))
     service.publishes(VISITS)
-    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router, evidence.router], scope=api.SCOPE_RULES)
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router, evidence.router, checkin.router], scope=api.SCOPE_RULES)
     app.state.repository = repository
     app.state.evidence = evidence_store
+    app.state.check_in_radius_m = config.check_in_radius_m
     app.state.clock = clock
     return app

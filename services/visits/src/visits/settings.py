@@ -12,6 +12,8 @@ class VisitsSettings(Settings):
     mongodb_db: str = "visits"
     # How often every replica stores the visits a dead process reserved but never stored (handlers.recover_reserved).
     recovery_interval_s: float = Field(30.0, gt=0)
+    # The county's check-in radius: a visit checked in farther than this from the enterprise is shown as outside it.
+    check_in_radius_m: int = Field(500, ge=10, le=100_000)
 
 
 def load() -> VisitsSettings:
