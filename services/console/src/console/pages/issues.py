@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from console import words
 from console.messages import Problem, explain
+from console.pages.evidence import evidence_of
 from console.upstream import ServiceError
 from console.web import Refused, Who, back, form_of, page, require, township_for, townships, upstream
 
@@ -233,7 +234,8 @@ async def _issue_page(request: Request, who: Who, township: str, issue_id: str, 
     return await page(request, "issues/detail.html", who, status=status, township=township, issue=issue,
                       steps=timeline(issue.get("history", [])), actions=actions_for(issue), action_names=ACTIONS,
                       enterprise_name=names.get(issue["enterprise_id"], issue["enterprise_id"]), units=known,
-                      unassigned=UNASSIGNED, **context)
+                      unassigned=UNASSIGNED, evidence=await evidence_of(request, who, township, "issue", issue_id),
+                      **context)
 
 
 async def upstream_units(request: Request, who: Who, township: str) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Query, Request
 
 from console.messages import Problem, explain
+from console.pages.evidence import evidence_of
 from console.upstream import ServiceError
 from console.web import Who, back, china_today, form_of, listed, page, require, township_for, upstream
 
@@ -263,6 +264,7 @@ async def visit_detail(request: Request, who: Who, visit_id: str, done: str = ""
     except ServiceError:
         raised = None  # the visit still shows; its issues say they could not be fetched
     pending = [d for d in visit.get("demands", []) if not d.get("resolved_on_spot")]
-    return await page(request, "visits/detail.html", who, township=township, visit=visit, raised=raised,
+    evidence = await evidence_of(request, who, township, "visit", visit_id)
+    return await page(request, "visits/detail.html", who, township=township, visit=visit, raised=raised, evidence=evidence,
                       pending=pending, notice="走访已登记" if done == "logged" else None,
                       tq=_tq(who, township), tamp=_tq(who, township, "&"))
