@@ -235,3 +235,24 @@ def test_an_upload_is_read_only_up_to_the_limit():
     assert caught.value.status == 413 and "5242880 bytes" in str(caught.value)
     assert upload.at <= 3 * 1024 * 1024  # stopped as soon as it passed the limit
     assert asyncio.run(ev.read_limited(_Upload(b"abc"), "a")) == b"abc"
+
+
+def test_a_16_bit_greyscale_png_is_accepted_with_or_without_a_thumbnail():
+    out = io.BytesIO()
+    Image.new("I;16", (64, 48), 40000).save(out, "PNG")
+    p = ev.prepare("scan.png", out.getvalue())
+    assert p.kind is ev.PNG and p.data == out.getvalue()
+    if p.thumbnail is not None:
+        with Image.open(io.BytesIO(p.thumbnail.data)) as small:
+            assert small.format == "JPEG"
+
+
+@pytest.mark.parametrize("cut", [20, 200, 2000])
+def test_a_truncated_photo_is_refused_or_kept_never_an_error(cut):
+    data = photo()[:cut]
+    try:
+        p = ev.prepare("cut.jpg", data)
+    except EvidenceRefused as r:
+        assert r.status == 422 and r.reason == "unreadable"
+    else:
+        assert p.kind is ev.JPEG

@@ -268,9 +268,10 @@ def strip_location(kind: Kind, data: bytes) -> tuple[bytes, bool]:
     """The photo without its location, and whether it had one. A structure the edit does not know is re-encoded
     by Pillow without any metadata (lossy for JPEG, but no location ever stays by accident)."""
     try:
-        return _STRIP[kind.label](data)
+        stripped, removed = _STRIP[kind.label](data)
     except (_Unusual, struct.error, IndexError, ValueError):
         return _reencoded(kind, data), True
+    return (stripped, True) if removed else (data, False)  # nothing to take out: the upload, byte for byte
 
 
 def _reencoded(kind: Kind, data: bytes) -> bytes:
@@ -316,6 +317,9 @@ def check_photo(file: str, kind: Kind, data: bytes) -> tuple[int, int]:
         raise EvidenceRefused(422, file, "too_many_pixels", f"the image is over {MAX_PIXELS // 1_000_000} megapixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise EvidenceRefused(422, file, "unreadable", f"it starts like a {kind.label} image but cannot be decoded ({exc})") from None
+    except Exception as exc:  # a decoder's own failure on a damaged file (EOFError, struct.error, …)
+        raise EvidenceRefused(422, file, "unreadable",
+                              f"it starts like a {kind.label} image but cannot be decoded ({type(exc).__name__})") from None
 
 
 def thumbnail(data: bytes) -> Thumbnail:
@@ -387,7 +391,10 @@ def prepare(raw_name: Optional[str], data: bytes, keep_location: bool = False) -
         size = check_photo(name, kind, data)
         if not keep_location:
             stored, removed = strip_location(kind, data)
-        thumb = thumbnail(stored)
+        try:
+            thumb = thumbnail(stored)
+        except Exception:  # an unusual pixel format (16-bit, …): the photo is kept, without a thumbnail
+            thumb = None
     return Prepared(
         name=name, kind=kind, data=stored, sha256=sha256(stored), uploaded_sha256=sha256(data), uploaded_size=len(data),
         location_removed=removed, location_kept=kind.photo and keep_location, thumbnail=thumb,
