@@ -151,6 +151,8 @@ async def test_a_30_mb_file_and_executables_are_refused_naming_the_file_and_the_
     broken = await visits.post(base, files={"file": ("坏.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 100, "image/jpeg")},
                                headers=CLERK)
     assert broken.status_code == 422 and broken.json()["reason"] == "unreadable"
+    [error] = broken.json()["detail"]  # shaped like every other 422: the field and why
+    assert error["loc"] == ["body", "file"] and error["msg"].startswith("坏.jpg: ")
     assert (await visits.get(base, headers=CLERK)).json() == []  # nothing refused was kept
 
 

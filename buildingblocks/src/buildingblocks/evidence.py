@@ -63,8 +63,11 @@ class EvidenceRefused(Refused):
     """A file refused: `status` 413, 415 or 422; the body names the file, the reason code and what is allowed."""
 
     def __init__(self, status: int, file: str, reason: str, message: str):
+        extra = {}
+        if status == 422:  # shaped like every other 422 of the services: the field, and why
+            extra["detail"] = [{"loc": ["body", "file"], "msg": f"{file}: {message}", "type": "value_error"}]
         super().__init__(status, f"{file}: {message}", file=file, reason=reason, allowed=ALLOWED_LABELS,
-                         max_bytes=MAX_BYTES)
+                         max_bytes=MAX_BYTES, **extra)
         self.file, self.reason = file, reason
 
 
