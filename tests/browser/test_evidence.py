@@ -90,3 +90,27 @@ def test_a_clerk_photographs_a_visit_and_a_closed_issue_gets_its_proof(ui, perso
     viewer = person("dev-dacheng-viewer")
     page = viewer.go(f"/visits/{v['visit_id']}")
     assert page.locator("#evidence-list .evidence-item").count() == 1 and page.locator("#evidence form").count() == 0
+
+
+def test_a_clerk_checks_in_at_the_enterprise_from_the_phone(ui, person):
+    leader = seed.official(ui, "签到测试县长", "county")
+    name = "签到测试食品有限公司"
+    eid = seed.enterprise(ui, name, [leader])
+    r = httpx.put(f"{ui.url('visits')}/api/v1/townships/dacheng/enterprises/{eid}/location", headers=seed.CLERK,
+                  json={"lat": 34.6170, "lng": 108.9400})
+    assert r.status_code == 200, r.text
+    clerk = person("dev-dacheng-clerk", phone=True)
+    clerk.page.context.grant_permissions(["geolocation"])
+    clerk.page.context.set_geolocation({"latitude": 34.6190, "longitude": 108.9400, "accuracy": 12})  # ≈ 222 m north
+    page = clerk.go("/visits/new")
+    page.fill("#f-enterprise-q", name[:6])
+    page.click(f"#enterprise-suggest button:has-text('{name}')")
+    page.locator("#visitors .visitor").first.locator("input[type=checkbox]").check()
+    page.click("#check-in-locate")
+    page.wait_for_function("() => document.querySelector('input[name=check_in_lat]').value !== ''")
+    assert "已定位" in page.locator("#check-in-status").inner_text()
+    clerk.shot("visit-check-in-phone")
+    page.click("#submit-visit")
+    page.wait_for_url(re.compile(r"/visits/v-[0-9a-f-]+\?done=logged"))
+    said = page.locator("#check-in").inner_text()
+    assert "距企业 222 米" in said and "500 米签到范围内" in said and "不在" not in said

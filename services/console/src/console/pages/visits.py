@@ -60,6 +60,8 @@ def typed(form: dict[str, Any]) -> dict[str, Any]:
         "summary": str(form.get("summary") or ""),
         "demands": demands_of(form),
         "override_reason": str(form.get("override_reason") or ""),
+        "check_in_lat": str(form.get("check_in_lat") or "").strip(),
+        "check_in_lng": str(form.get("check_in_lng") or "").strip(),
         "guard": _kept_guard(form),
     }
 
@@ -69,6 +71,11 @@ def visit_body(values: dict[str, Any]) -> dict[str, Any]:
                                    "summary", "demands")}
     if values["override_reason"].strip():
         body["override_reason"] = values["override_reason"].strip()
+    if values.get("check_in_lat") and values.get("check_in_lng"):  # the phone's position (console.js), optional
+        try:
+            body["check_in"] = {"lat": float(values["check_in_lat"]), "lng": float(values["check_in_lng"])}
+        except ValueError:
+            pass  # not a number: a tampered field; the visit is logged without a check-in
     return body
 
 
