@@ -112,6 +112,10 @@ def names_what_was_wrong(ctx, response, case) -> None:
     elif status == 405:
         if body != {"detail": "Method Not Allowed"} or not response.headers.get("allow"):
             _fail("without Allow", response, body)
+    elif status in (413, 415):  # an evidence file refused (buildingblocks.evidence): the file and the reason
+        if not (isinstance(body, dict) and isinstance(body.get("detail"), str) and body.get("file") is not None
+                and body.get("reason")):
+            _fail("does not name the file and the reason", response, body)
     elif status == 409:
         if not (isinstance(body, dict) and isinstance(body.get("detail"), str) and body["detail"].strip()):
             _fail("without a detail message", response, body)

@@ -95,6 +95,8 @@ ADDED_FIELDS = {  # the events beyond v1, field for field as the README's event 
     "CampaignInvitationAnswered": {"campaign_id", "official_id", "accepted", "reason"},
     "AssignmentStarted": {"enterprise_id", "official", "started_on"},
     "AssignmentEnded": {"enterprise_id", "official_id", "ended_on", "reason"},
+    "EvidenceAttached": {"evidence_id", "enterprise_id", "owner", "owner_id", "name", "content_type", "size", "sha256"},
+    "IssueEvidenceAttached": {"evidence_id", "enterprise_id", "owner", "owner_id", "name", "content_type", "size", "sha256"},
 }
 
 

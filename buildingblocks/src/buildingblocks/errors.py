@@ -25,6 +25,14 @@ class Invalid(Exception):
         self.field, self.message = field, message
 
 
+class Refused(Exception):
+    """Refused with a status of its own (413, 415, …) and a body of named details, e.g. an evidence file."""
+
+    def __init__(self, status: int, message: str, **detail):
+        super().__init__(message)
+        self.status, self.detail = status, detail
+
+
 def install_handlers(app: FastAPI) -> None:
     """Each refusal to its status code, with a body naming what was unknown, in conflict or invalid."""
 
@@ -35,6 +43,10 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Conflict)
     async def conflict(_request, exc: Conflict):
         return JSONResponse({"detail": str(exc), **exc.detail}, status_code=409)
+
+    @app.exception_handler(Refused)
+    async def refused(_request, exc: Refused):
+        return JSONResponse({"detail": str(exc), **exc.detail}, status_code=exc.status)
 
     @app.exception_handler(Invalid)
     async def invalid(_request, exc: Invalid):

@@ -4,9 +4,9 @@ Readers are tolerant: unknown fields are ignored, and nullable fields may be abs
 """
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import Annotated, ClassVar, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_serializer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_serializer
 
 from contracts.enums import (
     Channel,
@@ -444,9 +444,33 @@ class AssignmentEnded(Payload):
     reason: Text = ""
 
 
+class EvidenceAttached(Payload):
+    """A photo or file (佐证材料, 走访照片) attached to a visit (`owner` "visit"). The bytes stay in the owning
+    service (`GET …/evidence/{evidence_id}`); `sha256` is of the stored bytes, so any copy can be checked."""
+
+    event_type: ClassVar[str] = "EvidenceAttached"
+    subject_field: ClassVar[str] = "evidence_id"
+    evidence_id: Id
+    enterprise_id: USCC
+    owner: Literal["visit", "issue"]
+    owner_id: Id  # the visit_id or issue_id
+    name: Name  # the file's name as uploaded, without any folder
+    content_type: Annotated[str, StringConstraints(strict=True, min_length=3, max_length=100)]  # from its content
+    size: int = Field(ge=1)  # bytes stored
+    sha256: Annotated[str, StringConstraints(strict=True, pattern="^[0-9a-f]{64}$")]
+
+
+class IssueEvidenceAttached(EvidenceAttached):
+    """The same for an issue (`owner` "issue"), e.g. the proof of its closure; on issues.v1, which the issues
+    service owns (each type has one topic)."""
+
+    event_type: ClassVar[str] = "IssueEvidenceAttached"
+
+
 V1 = (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReported)
 ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated, IssueAcknowledged, IssueReturned,
          IssueCoHandlingSet, IssueProgressNoted, IssueExtensionRequested, IssueExtensionDecided, IssueFollowedUp,
          FindingRaised, FindingClosed, UnitRegistered, VisitPlanned, VisitPlanJoined, VisitPlanCancelled,
-         CampaignAnnounced, CampaignInvitationAnswered, AssignmentStarted, AssignmentEnded)
+         CampaignAnnounced, CampaignInvitationAnswered, AssignmentStarted, AssignmentEnded, EvidenceAttached,
+         IssueEvidenceAttached)
 PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}

@@ -11,11 +11,11 @@ EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
 
 TYPES_BY_TOPIC: dict[str, tuple[str, ...]] = {
     VISITS: ("EnterpriseRegistered", "VisitLogged", "VisitPlanned", "VisitPlanJoined", "VisitPlanCancelled",
-             "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded"),
+             "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded", "EvidenceAttached"),
     ISSUES: ("IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
              "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",
              "IssueExtensionRequested", "IssueExtensionDecided", "IssueFollowedUp", "FindingRaised", "FindingClosed",
-             "UnitRegistered"),
+             "UnitRegistered", "IssueEvidenceAttached"),
     INTAKE: ("DemandReported",),
 }
 TOPIC_OF_TYPE = {t: topic for topic, types in TYPES_BY_TOPIC.items() for t in types}

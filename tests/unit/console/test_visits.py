@@ -57,3 +57,11 @@ def test_the_ledger_filters_by_kind_and_name_newest_first():
           {"visited_on": "2026-03-09", "kind": "routine", "enterprise_name": "乙公司"}]
     assert [v["visited_on"] for v in ledger_rows(vs, "", "")] == ["2026-03-09", "2026-03-05", "2026-03-01"]
     assert [v["visited_on"] for v in ledger_rows(vs, "乙", "routine")] == ["2026-03-09"]
+
+
+def test_the_phones_position_becomes_the_visits_check_in():
+    base = {"enterprise_id": "x", "visited_on": "2026-03-02", "visitor_ids": ["a"]}
+    values = typed({**base, "check_in_lat": "34.617100", "check_in_lng": " 108.940100 "})
+    assert visit_body(values)["check_in"] == {"lat": 34.6171, "lng": 108.9401}
+    assert "check_in" not in visit_body(typed(base))  # optional: no position, no check-in
+    assert "check_in" not in visit_body(typed({**base, "check_in_lat": "north", "check_in_lng": "1"}))

@@ -22,7 +22,7 @@ from console.web import HERE, Refused, SignInRequired, page
 
 log = logging.getLogger("console")
 PAGES = ["signin", "workbench", "enterprises", "visits", "plans", "issues", "supervision", "reports", "settings", "units",
-         "mine", "notices", "my_enterprises"]
+         "mine", "notices", "my_enterprises", "evidence"]
 
 
 def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstream] = None) -> FastAPI:

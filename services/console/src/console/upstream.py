@@ -36,14 +36,14 @@ class Upstream:
 
     async def call(self, service: str, method: str, path: str, token: str, *, json: Any = None,
                    params: Optional[dict] = None, files: Optional[dict] = None, key: Optional[str] = None,
-                   raw: bool = False) -> Reply:
+                   raw: bool = False, data: Optional[dict] = None) -> Reply:
         headers = {"Authorization": f"Bearer {token}"}
         if key:
             headers["Idempotency-Key"] = key
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "", False)}
         try:
             r = await self.client.request(method, self.urls[service] + path, json=json, params=clean, files=files,
-                                          headers=headers)
+                                          data=data, headers=headers)
         except httpx.HTTPError as exc:
             log.warning("%s %s%s unreachable: %s", method, service, path, exc)
             raise ServiceError(503, {"detail": f"{type(exc).__name__}"}, service) from None

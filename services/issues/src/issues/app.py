@@ -6,10 +6,11 @@ from fastapi import FastAPI
 from buildingblocks import outbox
 from buildingblocks.clock import Clock
 from buildingblocks.clock import clock as process_clock
+from buildingblocks.evidence_store import EVIDENCE, EvidenceStore
 from buildingblocks.lease import LEASES, Lease
 from buildingblocks.service import Service
 from contracts.topics import ISSUES
-from issues import api, handlers, intake, settings
+from issues import api, evidence, handlers, intake, settings
 from issues.metrics import Escalations
 from issues.calendar import WorkCalendar, builtin_schedules
 from issues.repository import OUTBOX_COLLECTIONS, Repository
@@ -23,6 +24,7 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
     config = settings.load()
     service = Service.create(config)
     repo = Repository(service.db)
+    evidence_store = EvidenceStore(service.db)  # photos and files of issues (closure proof), in GridFS
     ctx = handlers.Context(repo, WorkCalendar(builtin_schedules()), clock=clock)
     sweep_every_s = config.sweep_interval_s
     # One replica sweeps: the holder of this lease, renewed every sweep. A dead holder's lease expires after the term.
@@ -34,6 +36,7 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
 
     async def start(_service: Service) -> None:
         await repo.ensure_indexes()
+        await evidence_store.ensure_indexes()
         await ctx.work_calendar()
         sweeper["task"] = asyncio.create_task(sweep_forever(), name="issues:escalation-sweep")
 
@@ -68,11 +71,12 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
 
     service.on_start.append(start)
     service.on_stop.append(stop)
-    service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
+    service.relays.append(outbox.attach(service, [*OUTBOX_COLLECTIONS, EVIDENCE]))
     service.publishes(ISSUES)
     intake.subscribe(service, ctx)
-    app = service.http_app("issues", "0.1.0", routers=[api.router], scope=api.SCOPE_RULES)
+    app = service.http_app("issues", "0.1.0", routers=[api.router, evidence.router], scope=api.SCOPE_RULES)
     app.state.ctx = ctx
+    app.state.evidence = evidence_store
     app.state.sweep = stats
     app.state.escalations = escalations
     return app

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from buildingblocks.auth import Principal, Role, ScopeRules, authenticate, county_access, township_access
 from buildingblocks.clock import Clock
 from contracts.types import TOWNSHIP_PATTERN, LocalDate
-from visits import handlers
+from visits import checkin, handlers
 from buildingblocks.errors import NotFound
 from visits.repository import Repository
 from visits.requests import (
@@ -165,8 +165,13 @@ async def end_assignment(
 
 
 @router.post("/visits", status_code=201, tags=["visits"], dependencies=[Depends(judged_on_the_clock)])
-async def log_visit(township: str, body: VisitIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
-    return await handlers.log_visit(repo, township, body, key, clock=now)
+async def log_visit(
+    request: Request, township: str, body: VisitIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None
+):
+    logged = await handlers.log_visit(repo, township, body, key, clock=now)
+    if body.check_in is not None:  # stored beside the visit (visits.checkin), after it: the visit stands either way
+        logged = {**logged, "check_in": await checkin.record(request, township, logged, body.check_in, who)}
+    return logged
 
 
 @router.get("/visits", tags=["visits"])
@@ -183,10 +188,12 @@ async def list_visits(
 
 
 @router.get("/visits/{visit_id}", tags=["visits"])
-async def get_visit(township: str, visit_id: str, _: Viewer, repo: Repo):
+async def get_visit(request: Request, township: str, visit_id: str, _: Viewer, repo: Repo):
     found = await repo.visit_shown(township, visit_id)
     if found is None:
         raise NotFound("visit", [visit_id])
+    if (checked_in := await checkin.of(request, township, visit_id)) is not None:
+        found["check_in"] = checked_in
     return found
 
 

@@ -6,10 +6,11 @@ from fastapi import FastAPI
 from buildingblocks import clock as clocks
 from buildingblocks import outbox
 from buildingblocks.clock import Clock
+from buildingblocks.evidence_store import EVIDENCE, EvidenceStore
 from buildingblocks.service import Service
 from buildingblocks.consumer import Received
 from contracts.topics import ISSUES, VISITS
-from visits import api, handlers, open_issues, settings
+from visits import api, checkin, evidence, handlers, open_issues, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
 
 log = logging.getLogger("visits")
@@ -20,12 +21,14 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
     config = settings.load()
     service = Service.create(config)
     repository = Repository(service.db)
+    evidence_store = EvidenceStore(service.db)  # photos and files of visits, in GridFS beside the visits
     recover_every_s = config.recovery_interval_s
     tasks: dict[str, asyncio.Task] = {}
 
     async def start(_service: Service) -> None:
         await repository.ensure_indexes()
         await repository.seed_townships()
+        await evidence_store.ensure_indexes()
         tasks["recovery"] = asyncio.create_task(recover_forever(), name="visits:recover-reserved")
 
     async def stop(_service: Service) -> None:
@@ -46,14 +49,16 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
 
     service.on_start.append(start)
     service.on_stop.append(stop)
-    service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
+    service.relays.append(outbox.attach(service, [*OUTBOX_COLLECTIONS, EVIDENCE]))
     service.publishes(VISITS)
 
     async def issues_seen(batch: list[Received]) -> None:
         await open_issues.project(service.db, [r.event for r in batch])
 
     service.consume([ISSUES], issues_seen)
-    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.officials_router, api.router], scope=api.SCOPE_RULES)
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.officials_router, api.router, evidence.router, checkin.router], scope=api.SCOPE_RULES)
     app.state.repository = repository
+    app.state.evidence = evidence_store
+    app.state.check_in_radius_m = config.check_in_radius_m
     app.state.clock = clock
     return app

@@ -62,6 +62,19 @@ class DemandIn(Body):
     resolved_on_spot: Flag = False
 
 
+class PositionIn(Body):
+    """WGS-84 degrees, as a phone's browser or GPS gives them."""
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lng: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def somewhere(self) -> "PositionIn":
+        if self.lat == 0 and self.lng == 0:  # what a phone reports when it has no fix
+            raise ValueError("lat, lng: 0, 0 is not a position (the phone had no fix)")
+        return self
+
+
 class VisitIn(Body):
     enterprise_id: USCC
     visited_on: LocalDate
@@ -73,6 +86,7 @@ class VisitIn(Body):
     demands: list[DemandIn] = Field(default_factory=list)
     override_reason: Optional[Text] = Field(None, description="lets a visit through the disturbance guard; recorded and published")
     plan_id: Optional[Id] = Field(None, description="the planned visit this visit carries out; the plan is done with it")
+    check_in: Optional[PositionIn] = Field(None, description="where the visitor was (optional): shown with its distance from the enterprise")
 
     @field_validator("visited_on")
     @classmethod

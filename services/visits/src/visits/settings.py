@@ -20,6 +20,9 @@ class VisitsSettings(Settings):
     def _a_group(cls, group: str) -> str:
         return group or "visits.open-issues.v1"  # an empty CONSUMER_GROUP leaves the default
 
+    # The county's check-in radius: a visit checked in farther than this from the enterprise is shown as outside it.
+    check_in_radius_m: int = Field(500, ge=10, le=100_000)
+
 
 def load() -> VisitsSettings:
     return VisitsSettings()

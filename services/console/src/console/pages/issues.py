@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from console import words
 from console.messages import Problem, explain
+from console.pages.evidence import evidence_of
 from console.upstream import ServiceError
 from console.web import (Refused, Who, back, form_of, is_handler, listed, may_write, page, require, township_for,
                          townships, upstream)
@@ -377,7 +378,8 @@ async def issue_context(request: Request, who: Who, township: str, issue_id: str
     return {"township": township, "issue": issue, "steps": timeline(issue.get("history", []), named),
             "actions": actions_for(issue, who) if allowed else [], "action_names": ACTIONS, "enterprise_name": subject,
             "units": await upstream_units(request, who, township) if not units else [u["name"] for u in units],
-            "routable": units, "unit_names": named, "pending": pending, "unassigned": UNASSIGNED}
+            "routable": units, "unit_names": named, "pending": pending, "unassigned": UNASSIGNED,
+            "evidence": await evidence_of(request, who, township, "issue", issue_id)}
 
 
 async def _issue_page(request: Request, who: Who, township: str, issue_id: str, status: int = 200, **context):

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from fastapi import APIRouter, Query, Request
 
 from console.messages import Problem, explain
+from console.pages.evidence import evidence_of
 from console.upstream import ServiceError
 from console.web import Who, back, china_today, form_of, listed, page, require, township_for, upstream
 
@@ -59,6 +60,8 @@ def typed(form: dict[str, Any]) -> dict[str, Any]:
         "summary": str(form.get("summary") or ""),
         "demands": demands_of(form),
         "override_reason": str(form.get("override_reason") or ""),
+        "check_in_lat": str(form.get("check_in_lat") or "").strip(),
+        "check_in_lng": str(form.get("check_in_lng") or "").strip(),
         "guard": _kept_guard(form),
     }
 
@@ -68,6 +71,11 @@ def visit_body(values: dict[str, Any]) -> dict[str, Any]:
                                    "summary", "demands")}
     if values["override_reason"].strip():
         body["override_reason"] = values["override_reason"].strip()
+    if values.get("check_in_lat") and values.get("check_in_lng"):  # the phone's position (console.js), optional
+        try:
+            body["check_in"] = {"lat": float(values["check_in_lat"]), "lng": float(values["check_in_lng"])}
+        except ValueError:
+            pass  # not a number: a tampered field; the visit is logged without a check-in
     return body
 
 
@@ -263,6 +271,7 @@ async def visit_detail(request: Request, who: Who, visit_id: str, done: str = ""
     except ServiceError:
         raised = None  # the visit still shows; its issues say they could not be fetched
     pending = [d for d in visit.get("demands", []) if not d.get("resolved_on_spot")]
-    return await page(request, "visits/detail.html", who, township=township, visit=visit, raised=raised,
+    evidence = await evidence_of(request, who, township, "visit", visit_id)
+    return await page(request, "visits/detail.html", who, township=township, visit=visit, raised=raised, evidence=evidence,
                       pending=pending, notice="走访已登记" if done == "logged" else None,
                       tq=_tq(who, township), tamp=_tq(who, township, "&"))

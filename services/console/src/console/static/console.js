@@ -58,6 +58,20 @@
     root.querySelectorAll("[data-remove-row]").forEach(function (btn) {
       btn.addEventListener("click", function () { btn.closest("[data-row]").remove(); });
     });
+    // 到岗签到: the phone's position into the form's hidden fields (WGS-84, as the service wants it).
+    root.querySelectorAll("[data-geolocate]").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var box = btn.closest("[data-check-in]"), said = box.querySelector("[data-check-in-status]");
+        if (!navigator.geolocation) { said.textContent = "此浏览器无法定位，可不签到直接提交。"; return; }
+        said.textContent = "正在定位…";
+        navigator.geolocation.getCurrentPosition(function (p) {
+          box.querySelector("input[name=check_in_lat]").value = p.coords.latitude.toFixed(6);
+          box.querySelector("input[name=check_in_lng]").value = p.coords.longitude.toFixed(6);
+          said.textContent = "已定位（精度约 " + Math.round(p.coords.accuracy) + " 米），提交时一并签到。";
+        }, function () { said.textContent = "未能定位（未授权或无信号），可不签到直接提交。"; },
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    });
     drawCharts(root);
   }
   document.addEventListener("DOMContentLoaded", function () { wire(document); });
