@@ -10,7 +10,7 @@ PARTITIONS = 6
 EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
 
 TYPES_BY_TOPIC: dict[str, tuple[str, ...]] = {
-    VISITS: ("EnterpriseRegistered", "VisitLogged"),
+    VISITS: ("EnterpriseRegistered", "VisitLogged", "EnterpriseChanged"),
     ISSUES: ("IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
              "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",
              "IssueExtensionRequested", "IssueExtensionDecided", "IssueFollowedUp", "FindingRaised", "FindingClosed",
