@@ -37,6 +37,7 @@ class FakeRepository:
         self._enterprises: dict[tuple[str, str], _Stored] = {}
         self._visits: dict[tuple[str, str], Visit] = {}
         self._quiet: dict[str, int] = {}
+        self._settings: dict[str, dict[str, Any]] = {}
         self._townships: dict[str, dict[str, Any]] = {}
         self._loaded: WeakKeyDictionary[Enterprise, _Versions] = WeakKeyDictionary()
         self.published: list[tuple[str, Payload, datetime]] = []  # (township, event, time): what the outbox holds
@@ -92,11 +93,16 @@ class FakeRepository:
         return self._enterprises[(enterprise.township, enterprise.enterprise_id)], self._loaded[enterprise]
 
     async def save_assignments(self, enterprise: Enterprise) -> bool:
+        return await self.save_changes(enterprise, (), None)
+
+    async def save_changes(self, enterprise: Enterprise, happened: Sequence[Payload], at: Optional[datetime]) -> bool:
         await self._turn()
         stored, read = self._stored(enterprise)
         if read.version != stored.version:
             return False
-        stored.enterprise.assignments = list(enterprise.assignments)
+        for name in r.EDITABLE:
+            setattr(stored.enterprise, name, copy.deepcopy(getattr(enterprise, name)))
+        self.published += [(enterprise.township, p, at) for p in happened]
         stored.version += 1
         self._remember(enterprise, stored)
         return True
@@ -194,8 +200,16 @@ class FakeRepository:
         await self._turn()
         return self._quiet.get(township, DEFAULT_QUIET_DAYS)
 
-    async def set_quiet_days(self, township: str, days: int) -> None:
+    async def set_quiet_days(self, township: str, days: int, by: Optional[str] = None, at: Optional[datetime] = None) -> None:
         self._quiet[township] = days
+        stamp = {"recorded_by": by, "recorded_at": at.isoformat() if at else None}
+        self._settings.setdefault(township, {"history": []}).update(stamp)
+        self._settings[township]["history"].append({"quiet_period_days": days, **stamp})
+
+    async def settings(self, township: str) -> dict[str, Any]:
+        kept = self._settings.get(township, {"history": []})
+        return {"quiet_period_days": await self.quiet_days(township), "recorded_by": kept.get("recorded_by"),
+                "recorded_at": kept.get("recorded_at"), "history": list(kept["history"])}
 
     async def seed_townships(self) -> None:
         for township, name in SEED_TOWNSHIPS.items():

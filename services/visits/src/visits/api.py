@@ -16,6 +16,7 @@ from visits.requests import (
     REQUEST_DAY,
     AssignmentEnd,
     AssignmentIn,
+    EnterpriseChange,
     EnterpriseIn,
     OfficialIn,
     TownshipIn,
@@ -83,8 +84,8 @@ async def put_township(
 
 
 @router.post("/officials", status_code=201, tags=["officials"])
-async def register_official(township: str, body: OfficialIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
-    return await handlers.register_official(repo, township, body, key)
+async def register_official(township: str, body: OfficialIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.register_official(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/officials", tags=["officials"])
@@ -93,8 +94,8 @@ async def list_officials(township: str, _: Viewer, repo: Repo):
 
 
 @router.post("/enterprises", status_code=201, tags=["enterprises"])
-async def register_enterprise(township: str, body: EnterpriseIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
-    return await handlers.register_enterprise(repo, township, body, key, clock=now)
+async def register_enterprise(township: str, body: EnterpriseIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.register_enterprise(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/enterprises", tags=["enterprises"], summary="The township's enterprises with their last visit")
@@ -105,14 +106,14 @@ async def list_enterprises(township: str, _: Viewer, repo: Repo, now: Now, on: O
 @router.post("/enterprises/import", tags=["enterprises"], summary="Register the enterprises of a CSV or XLSX export")
 async def import_enterprises(
     township: str,
-    _: Clerk,
+    who: Clerk,
     repo: Repo,
     now: Now,
     file: Annotated[UploadFile, File(description="the platform's export, .csv or .xlsx")],
     good_rows_only: Annotated[bool, Query(description="import the good rows even if some rows are bad")] = False,
 ):
     content = await file.read()
-    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", content, good_rows_only, clock=now)
+    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", content, good_rows_only, clock=now, by=who.name)
     return JSONResponse(report, status_code=200 if ok else 422)
 
 
@@ -121,21 +122,27 @@ async def get_enterprise(township: str, enterprise_id: str, _: Viewer, repo: Rep
     return await handlers.enterprise(repo, township, enterprise_id.upper(), on or now.today())
 
 
+@router.patch("/enterprises/{enterprise_id}", tags=["enterprises"],
+              summary="Edit the name, park or status (在营/停产/迁出/注销 with the day); publishes EnterpriseChanged")
+async def change_enterprise(township: str, enterprise_id: str, body: EnterpriseChange, who: Clerk, repo: Repo, now: Now):
+    return await handlers.change_enterprise(repo, township, enterprise_id.upper(), body, clock=now, by=who.name)
+
+
 @router.post("/enterprises/{enterprise_id}/assignments", status_code=201, tags=["assignments (包抓)"])
-async def assign(township: str, enterprise_id: str, body: AssignmentIn, _: Clerk, repo: Repo, now: Now):
-    return await handlers.assign(repo, township, enterprise_id.upper(), body, clock=now)
+async def assign(township: str, enterprise_id: str, body: AssignmentIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.assign(repo, township, enterprise_id.upper(), body, clock=now, by=who.name)
 
 
 @router.post("/enterprises/{enterprise_id}/assignments/{official_id}/end", tags=["assignments (包抓)"])
 async def end_assignment(
-    township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, _: Clerk, repo: Repo, now: Now
+    township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, who: Clerk, repo: Repo, now: Now
 ):
-    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, clock=now)
+    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, clock=now, by=who.name)
 
 
 @router.post("/visits", status_code=201, tags=["visits"], dependencies=[Depends(judged_on_the_clock)])
-async def log_visit(township: str, body: VisitIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
-    return await handlers.log_visit(repo, township, body, key, clock=now)
+async def log_visit(township: str, body: VisitIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.log_visit(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/visits", tags=["visits"])
@@ -166,11 +173,11 @@ async def visit_guard(township: str, _: Viewer, repo: Repo, now: Now, on: On = N
 
 @router.get("/settings", tags=["township"])
 async def get_settings(township: str, _: Viewer, repo: Repo):
-    return {"quiet_period_days": await repo.quiet_days(township)}
+    return await repo.settings(township)
 
 
 @router.put("/settings", tags=["township"])
-async def put_settings(township: str, body: TownshipSettingsIn, _: Admin, repo: Repo):
-    await repo.set_quiet_days(township, body.quiet_period_days)
-    return {"quiet_period_days": body.quiet_period_days}
+async def put_settings(township: str, body: TownshipSettingsIn, who: Admin, repo: Repo, now: Now):
+    await repo.set_quiet_days(township, body.quiet_period_days, who.name, now.now())
+    return await repo.settings(township)
 

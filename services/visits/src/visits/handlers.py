@@ -19,7 +19,7 @@ from visits import domain
 from visits import repository as r
 from visits.domain import Enterprise, Official, Submission, Visit
 from visits.importing import ImportFileError, RowError, read_enterprises
-from visits.requests import AssignmentIn, EnterpriseIn, OfficialIn, VisitIn
+from visits.requests import AssignmentIn, EnterpriseChange, EnterpriseIn, OfficialIn, VisitIn
 
 RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
 CHANGE_ATTEMPTS = 5  # of an enterprise's assignments
@@ -77,8 +77,11 @@ async def _loaded(repo: r.Repository, township: str, enterprise_id: str) -> Ente
 # --- officials and enterprises -------------------------------------------------------------------------------
 
 
-async def register_official(repo: r.Repository, township: str, body: OfficialIn, idem: Optional[str]) -> dict:
-    official = Official(township, body.official_id, body.name, body.rank, body.unit, _submission(body, idem))
+async def register_official(
+    repo: r.Repository, township: str, body: OfficialIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
+) -> dict:
+    official = Official(township, body.official_id, body.name, body.rank, body.unit, _submission(body, idem), by, clock.now())
     try:
         await repo.add_official(official)
     except r.AlreadyExists as exists:
@@ -94,13 +97,14 @@ def _already(exists: r.AlreadyExists, submission: Submission, what: str) -> dict
 
 
 async def register_enterprise(
-    repo: r.Repository, township: str, body: EnterpriseIn, idem: Optional[str], *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, body: EnterpriseIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     assigned = await _known(repo, township, body.assigned_official_ids)
     enterprise, happened = Enterprise.register(
         township=township, enterprise_id=body.enterprise_id, name=body.name, category=body.category,
         registered_on=body.registered_on, park=body.park, assigned=assigned, today=clock.today(),
-        submission=_submission(body, idem),
+        submission=_submission(body, idem), by=by, at=clock.now(),
     )
     try:
         await repo.add_enterprise(enterprise, happened, at=clock.now())
@@ -110,7 +114,8 @@ async def register_enterprise(
 
 
 async def import_enterprises(
-    repo: r.Repository, township: str, filename: str, content: bytes, good_rows_only: bool, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, filename: str, content: bytes, good_rows_only: bool, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> tuple[bool, dict]:
     """Register the enterprises of a platform export. With any bad row nothing is imported, unless
     `good_rows_only`; enterprises already registered are left as they are, so a re-import changes nothing."""
@@ -149,7 +154,7 @@ async def import_enterprises(
             assigned_official_ids=list(row.assigned_official_ids),
         )
         try:
-            await register_enterprise(repo, township, body, None, clock=clock)
+            await register_enterprise(repo, township, body, None, clock=clock, by=by)
             report["imported"].append(row.enterprise_id)
         except Conflict:
             report["already_registered"].append(row.enterprise_id)
@@ -168,29 +173,52 @@ async def enterprise(repo: r.Repository, township: str, enterprise_id: str, on: 
 # --- 包抓 assignments ----------------------------------------------------------------------------------------
 
 
-async def _change_assignments(repo: r.Repository, township: str, enterprise_id: str, change, clock: Clock) -> dict:
+async def _change_enterprise(repo: r.Repository, township: str, enterprise_id: str, change, clock: Clock) -> dict:
+    """Load, change (the change returns its events), save with them; again on a concurrent change."""
     for _ in range(CHANGE_ATTEMPTS):  # a concurrent change of the enterprise: read it again and change that
         enterprise = await _loaded(repo, township, enterprise_id)
+        written = len(enterprise.history)
         with _refusals():
-            change(enterprise)
-        if await repo.save_assignments(enterprise):
+            happened = change(enterprise)
+        if len(enterprise.history) == written:  # nothing changed: nothing to save
+            return enterprise_view(enterprise, clock.today())
+        if await repo.save_changes(enterprise, happened, clock.now()):
             return enterprise_view(enterprise, clock.today())
     raise Conflict("the enterprise is being changed by someone else; try again")
 
 
 async def assign(
-    repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     [official] = await _known(repo, township, [body.official_id])
-    return await _change_assignments(
-        repo, township, enterprise_id, lambda e: e.assign(official, body.start, body.end, clock.today()), clock
+    return await _change_enterprise(
+        repo, township, enterprise_id, lambda e: e.assign(official, body.start, body.end, clock.today(), by, clock.now()),
+        clock,
     )
 
 
 async def end_assignment(
-    repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
-    return await _change_assignments(repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end), clock)
+    return await _change_enterprise(
+        repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end, by, clock.now()), clock
+    )
+
+
+async def change_enterprise(
+    repo: r.Repository, township: str, enterprise_id: str, body: EnterpriseChange, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
+) -> dict:
+    """Edit an enterprise's name, park or status (PATCH); a change publishes EnterpriseChanged, none changes nothing."""
+    given = body.model_fields_set
+    return await _change_enterprise(
+        repo, township, enterprise_id,
+        lambda e: e.change(name=body.name, park=body.park, clear_park="park" in given and body.park is None,
+                           status=body.status, status_on=body.status_on, today=clock.today(), by=by, at=clock.now()),
+        clock,
+    )
 
 
 # --- visits --------------------------------------------------------------------------------------------------
@@ -202,7 +230,8 @@ def visit_id_for(township: str, idem: Optional[str]) -> str:
 
 
 async def log_visit(
-    repo: r.Repository, township: str, body: VisitIn, idem: Optional[str], *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, body: VisitIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     """The disturbance guard as a conditional write, right with any number of replicas: the enterprise decides on
     its log, the repository saves the visit only if no other visit was logged to it since it was read; if one was,
@@ -218,7 +247,7 @@ async def log_visit(
         visit = Visit.log(
             visit_id=visit_id, enterprise=enterprise, visited_on=body.visited_on, channel=body.channel, kind=body.kind,
             visitors=visitors, services=body.services, summary=body.summary, demands=body.demands,
-            override_reason=body.override_reason, today=clock.today(), logged_at=clock.now(), submission=submission,
+            override_reason=body.override_reason, today=clock.today(), logged_at=clock.now(), submission=submission, by=by,
         )
     quiet = await repo.quiet_days(township)
     for attempt in range(RESERVE_ATTEMPTS):

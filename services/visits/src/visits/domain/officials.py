@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping, Optional, Sequence
 
 from contracts import events
@@ -18,6 +19,8 @@ class Official:
     rank: Rank
     unit: Optional[str] = None
     submission: Optional[Submission] = None
+    recorded_by: Optional[str] = None  # who registered the official, and when
+    recorded_at: Optional[datetime] = None
 
     def as_named(self) -> events.Official:
         """The official as events name them."""

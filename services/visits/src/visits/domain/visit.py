@@ -45,6 +45,7 @@ class Visit:
     override_reason: Optional[str]
     logged_at: datetime
     submission: Optional[Submission] = None
+    recorded_by: Optional[str] = None  # the token's name of who logged it (recorded at `logged_at`)
 
     @classmethod
     def log(
@@ -63,6 +64,7 @@ class Visit:
         today: date,
         logged_at: datetime,
         submission: Optional[Submission] = None,
+        by: Optional[str] = None,
     ) -> "Visit":
         """A visit as reported, judged on `today`. Whether the enterprise accepts it is `Enterprise.log`'s call."""
         refuse_future(visited_on, today)
@@ -83,6 +85,7 @@ class Visit:
             enterprise_name=enterprise.name, visited_on=visited_on, channel=channel, kind=kind,
             visitors=tuple(o.as_named() for o in visitors), services=tuple(services), summary=summary,
             demands=numbered, override_reason=override_reason, logged_at=logged_at, submission=submission,
+            recorded_by=by,
         )
 
     @property
