@@ -1,6 +1,7 @@
 """The reporting service's §3 figures against an independent reference (tests/support/reference.py).
 
-Streams hold only the contract's report events (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed),
+Streams hold the contract's report events (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed) and
+EnterpriseChanged (an enterprise moved out, deregistered, suspended or back: README, "Enterprises that left the list"),
 built with the contracts package and round-tripped through encode/parse as a consumer sees them; they are
 delivered shuffled, with duplicates, into an insert-only store (first write wins by `_id`), and the report of
 every township and of the county, for months, quarters, halves and years of 2025-2026, must equal the
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from contracts import encode, parse
 from contracts.envelope import new_event
-from contracts.events import EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
+from contracts.events import EnterpriseChanged, EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
 from contracts.uscc import is_valid
 from tests.support.reference import make_uscc, ref_period, reference_report
 
@@ -107,6 +108,8 @@ def short(ev) -> str:
     elif isinstance(d, VisitLogged):
         ranks = ",".join(o.rank.value for o in d.visitors)
         body = f"{d.visit_id} {d.enterprise_id} visited_on={d.visited_on} {d.channel.value} visitors={ranks}"
+    elif isinstance(d, EnterpriseChanged):
+        body = f"{d.enterprise_id} status={d.status.value} status_on={d.status_on}"
     elif isinstance(d, IssueRaised):
         body = f"{d.issue_id} {d.category.value} raised_on={d.raised_on} deadline={d.deadline}"
     else:
@@ -140,6 +143,14 @@ def scenarios(draw) -> Scenario:
                 payloads.append((t, EnterpriseRegistered(
                     enterprise_id=eid, name="测试企业", category="industry", registered_on=on,
                     park=None, assigned_officials=[])))
+            # 0, 1 or 2 status changes (moved out and back, deregistered, suspended), sometimes on the same day.
+            status_days: list[date] = []
+            for _ in range(draw(st.integers(0, 2))):
+                on = draw(st.sampled_from(status_days)) if status_days and draw(st.booleans()) else draw(dates)
+                status_days.append(on)
+                payloads.append((t, EnterpriseChanged(
+                    enterprise_id=eid, name="测试企业", park=None, status_on=on, changed_on=on,
+                    status=draw(st.sampled_from(["active", "suspended", "moved_out", "deregistered"])))))
         for vi in range(draw(st.integers(0, 6))):
             visitors = draw(st.lists(st.sampled_from(OFFICIALS), min_size=1, max_size=3, unique_by=lambda o: o.official_id))
             payloads.append((t, VisitLogged(
@@ -472,3 +483,34 @@ def test_the_county_total_is_over_all_events_not_an_average_of_rates():
     county = s.report("2025-02", township=None)
     assert (county["enterprises_registered"], county["enterprises_visited"]) == (4, 1)
     assert county["coverage_rate"] == pytest.approx(0.25, abs=1e-9)
+
+
+def moved(eid: str, status: str, on: str) -> EnterpriseChanged:
+    return EnterpriseChanged(enterprise_id=eid, name="测试企业", park=None, status=status,
+                             status_on=date.fromisoformat(on), changed_on=date.fromisoformat(on))
+
+
+def test_an_enterprise_that_moved_out_stops_counting_from_its_status_day_and_counts_again_when_back():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(registered(B, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(visit("v-1", A, "2025-02-10"), "2025-02-10T10:00:00+08:00")
+         .add(moved(A, "moved_out", "2025-02-15"), "2025-02-16T10:00:00+08:00")
+         .add(visit("v-2", A, "2025-03-05"), "2025-03-05T10:00:00+08:00")  # after it left: not coverage
+         .add(moved(B, "suspended", "2025-01-20"), "2025-01-20T10:00:00+08:00")  # 停产 stays on the list
+         .add(moved(A, "active", "2025-06-01"), "2025-06-01T10:00:00+08:00"))
+    for order in ([0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0]):
+        feb = s.report("2025-02", order=order)  # on the list 02-01..02-14: counted, and its 02-10 visit covers it
+        assert (feb["enterprises_registered"], feb["enterprises_visited"]) == (2, 1)
+        mar = s.report("2025-03", order=order)  # gone all March: neither listed nor covered by the 03-05 visit
+        assert (mar["enterprises_registered"], mar["enterprises_visited"], mar["visits"]) == (1, 0, 1)
+        assert s.report("2025-05", order=order)["enterprises_registered"] == 1
+        assert s.report("2025-Q2", order=order)["enterprises_registered"] == 2  # back from 06-01
+
+
+def test_of_two_status_changes_on_one_day_the_later_recorded_counts():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(moved(A, "active", "2025-03-01"), "2025-03-02T02:00:00+00:00")
+         .add(moved(A, "deregistered", "2025-03-01"), "2025-03-02T09:00:00+08:00"))  # 01:00Z: earlier, so active holds
+    assert s.report("2025-04")["enterprises_registered"] == 1

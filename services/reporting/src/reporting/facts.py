@@ -11,6 +11,7 @@ from typing import Any
 
 from contracts.envelope import CloudEvent
 from contracts.events import (
+    EnterpriseChanged,
     EnterpriseRegistered,
     IssueAssigned,
     IssueClosed,
@@ -27,7 +28,8 @@ CLOSED = "issue_closures"
 REOPENED = "issue_reopenings"
 DEADLINES = "issue_deadlines"
 ASSIGNED = "issue_assignments"
-COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED)
+ENTERPRISE_CHANGES = "enterprise_changes"
+COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED, ENTERPRISE_CHANGES)
 
 
 def fact_key(township: str, *parts: str) -> str:
@@ -40,6 +42,8 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(VISITS, _visit(event, data))]
     if isinstance(data, EnterpriseRegistered):
         return [(ENTERPRISES, _enterprise(event, data))]
+    if isinstance(data, EnterpriseChanged):
+        return [(ENTERPRISE_CHANGES, _change(event, data))]
     if isinstance(data, IssueRaised):
         return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
                                      responsible_unit=data.responsible_unit))]
@@ -102,5 +106,18 @@ def _enterprise(event: CloudEvent[Any], e: EnterpriseRegistered) -> dict[str, An
         "category": e.category.value,
         "registered_on": e.registered_on.isoformat(),
         "assigned_officials": [o.model_dump(mode="json") for o in e.assigned_officials],
+        "event_id": event.id,
+    }
+
+
+def _change(event: CloudEvent[Any], c: EnterpriseChanged) -> dict[str, Any]:
+    # One fact per event: the report takes, for each day, the status with the latest status_on (then time) before it.
+    return {
+        "_id": fact_key(event.township, c.enterprise_id, "changed", event.id),
+        "township": event.township,
+        "enterprise_id": c.enterprise_id,
+        "status": c.status.value,
+        "status_on": c.status_on.isoformat(),
+        "time": event.time.astimezone(timezone.utc).isoformat(),
         "event_id": event.id,
     }
