@@ -167,6 +167,7 @@ VALUES: dict[str, Any] = {
     "visitor_ids": ["c-li"],
     "period": PERIOD,
     "year": TODAY.year + 1,
+    "month": TODAY.isoformat()[:7],  # the contact budget's county view
 }
 
 

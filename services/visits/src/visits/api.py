@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from buildingblocks.auth import Principal, Role, ScopeRules, authenticate, county_access, township_access
 from buildingblocks.clock import Clock
 from contracts.types import TOWNSHIP_PATTERN, LocalDate
-from visits import handlers
+from visits import contacts, handlers
 from buildingblocks.errors import NotFound
-from visits.repository import Repository
+from visits.repository import SETTINGS, Repository
 from visits.requests import (
     REQUEST_DAY,
     AssignmentEnd,
@@ -19,6 +19,7 @@ from visits.requests import (
     EnterpriseChange,
     EnterpriseIn,
     OfficialIn,
+    ContactBudgetIn,
     TownshipIn,
     TownshipSettingsIn,
     VisitIn,
@@ -27,13 +28,17 @@ from visits.requests import (
 BASE = "/api/v1/townships/{township}"
 router = APIRouter(prefix=BASE)
 registry_router = APIRouter(prefix="/api/v1/townships", tags=["townships (registry)"])
-# For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path.
-SCOPE_RULES = ScopeRules(township=[BASE])
+contacts_router = APIRouter(prefix="/api/v1/contacts", tags=["contact budget (接触次数)"])
+# For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path;
+# the contact counts are the county's.
+SCOPE_RULES = ScopeRules(township=[BASE], county=[contacts_router.prefix])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
 AnyToken = Annotated[Principal, Depends(authenticate)]
 CountyAdmin = Annotated[Principal, Depends(county_access(Role.admin))]
+CountyViewer = Annotated[Principal, Depends(county_access(Role.viewer))]
+Month = Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 IdempotencyKey = Annotated[
     Optional[str],
     Header(alias="Idempotency-Key", max_length=200, description="a retry with the same key returns the first result"),
@@ -181,3 +186,36 @@ async def put_settings(township: str, body: TownshipSettingsIn, who: Admin, repo
     await repo.set_quiet_days(township, body.quiet_period_days, who.name, now.now())
     return await repo.settings(township)
 
+
+
+# --- the contact budget (接触次数): the county's ----------------------------------------------------------------
+
+
+def _county_only(township: str) -> None:
+    if township != "county":  # a county setting: no township has one of its own
+        raise NotFound("setting", [f"{township}/contact-budget"])
+
+
+@router.get("/contact-budget", tags=["contact budget (接触次数)"],
+            summary="The county's budget of contacts per enterprise per month (path township: county)")
+async def get_contact_budget(township: str, _: Viewer, repo: Repo):
+    _county_only(township)
+    return await contacts.budget(repo.db, SETTINGS)
+
+
+@router.put("/contact-budget", tags=["contact budget (接触次数)"], summary="Set the county's contact budget (county admin)")
+async def put_contact_budget(township: str, body: ContactBudgetIn, who: Admin, repo: Repo, now: Now):
+    _county_only(township)
+    await contacts.set_budget(repo.db, SETTINGS, body.max_contacts_per_month, who.name, now.now().isoformat())
+    return await contacts.budget(repo.db, SETTINGS)
+
+
+@contacts_router.get("/{month}", summary="The month's most-contacted enterprises, county-wide (visits, plans, hotline and platform demands)")
+async def most_contacted(
+    month: Month, _: CountyViewer, repo: Repo,
+    limit: Annotated[int, Query(ge=1, le=1000, description="how many enterprises, most contacted first")] = 20,
+):
+    limit_n = (await contacts.budget(repo.db, SETTINGS))["max_contacts_per_month"]
+    found = await contacts.of_month(repo.db, month)
+    return {"month": month, "budget": limit_n, "over_budget": sum(c.contacts > limit_n for c in found),
+            "enterprises": [c.shown(limit_n) for c in found[:limit]]}

@@ -6,9 +6,10 @@ from fastapi import FastAPI
 from buildingblocks import clock as clocks
 from buildingblocks import outbox
 from buildingblocks.clock import Clock
+from buildingblocks.consumer import Received
 from buildingblocks.service import Service
-from contracts.topics import VISITS
-from visits import api, handlers, settings
+from contracts.topics import ISSUES, VISITS
+from visits import api, contacts, handlers, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
 
 log = logging.getLogger("visits")
@@ -24,6 +25,7 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
 
     async def start(_service: Service) -> None:
         await repository.ensure_indexes()
+        await contacts.ensure_indexes(service.db)
         await repository.seed_townships()
         tasks["recovery"] = asyncio.create_task(recover_forever(), name="visits:recover-reserved")
 
@@ -47,7 +49,13 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
     service.on_stop.append(stop)
     service.relays.append(outbox.attach(service, OUTBOX_COLLECTIONS))
     service.publishes(VISITS)
-    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router], scope=api.SCOPE_RULES)
+
+    async def contacts_seen(batch: list[Received]) -> None:
+        await contacts.project(service.db, [r.event for r in batch])
+
+    service.consume([VISITS, ISSUES], contacts_seen)  # 接触次数: its own visits and plans, and demands from outside
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.router, api.contacts_router],
+                           scope=api.SCOPE_RULES)
     app.state.repository = repository
     app.state.clock = clock
     return app

@@ -132,3 +132,7 @@ class EnterpriseChange(Body):
         if self.status_on is not None and self.status is None:
             raise ValueError("status_on: give the status that takes effect on that day")
         return self
+
+
+class ContactBudgetIn(Body):
+    max_contacts_per_month: int = Field(ge=1, le=100, description="contacts per enterprise per month, county-wide (接触预算)")
