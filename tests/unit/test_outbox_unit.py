@@ -65,10 +65,12 @@ def test_entries_of_successive_events_are_in_seq_order():
     assert seqs == sorted(seqs) and len(set(seqs)) == 100
 
 
-def test_an_event_without_an_enterprise_cannot_be_keyed():
+def test_an_event_without_an_enterprise_is_keyed_by_its_subject_and_without_either_cannot_be_keyed():
+    # A finding's events (no enterprise) by the issue_id, a unit's by the unit_id: each subject's events in order.
     event = CloudEvent[dict](
         specversion="1.0", id="e-1", type="Other", source="/s", subject="x", time="2026-03-02T10:30:00+08:00",
         datacontenttype="application/json", township="dacheng", data={"no": "enterprise"},
     )
+    assert entry(event, VISITS)["key"] == "x"
     with pytest.raises(ValueError, match="enterprise_id"):
-        entry(event, VISITS)
+        entry(event.model_copy(update={"subject": ""}), VISITS)

@@ -88,6 +88,11 @@ ADDED_FIELDS = {  # the events beyond v1, field for field as the README's event 
     "FindingRaised": {"issue_id", "found_by", "subject_kind", "subject_name", "subject_unit_id", "category", "description", "responsible_unit", "unit_id", "visit_id", "raised_on", "deadline", "deadline_provisional"},
     "FindingClosed": {"issue_id", "subject_name", "category", "raised_on", "deadline", "closed_on", "outcome", "resolution", "unit_id", "working_days_to_close"},
     "UnitRegistered": {"unit_id", "name", "kind", "parent_id", "head", "active"},
+    "VisitPlanned": {"plan_id", "enterprise_id", "planned_on", "lead", "invited", "purpose", "campaign_id"},
+    "VisitPlanJoined": {"plan_id", "enterprise_id", "official"},
+    "VisitPlanCancelled": {"plan_id", "enterprise_id", "cancelled_on", "reason"},
+    "CampaignAnnounced": {"campaign_id", "name", "days", "enterprise_ids", "invited"},
+    "CampaignInvitationAnswered": {"campaign_id", "official_id", "accepted", "reason"},
     "EnterpriseChanged": {"enterprise_id", "name", "park", "status", "status_on", "changed_on"},
 }
 

@@ -72,13 +72,15 @@ def next_seq() -> int:
 
 def entry(event: CloudEvent[Any], topic: str) -> dict[str, Any]:
     """The outbox entry for one event: what the relay will publish, exactly."""
-    enterprise_id = getattr(event.data, "enterprise_id", None)
-    if not enterprise_id:
-        raise ValueError(f"{event.type} has no enterprise_id to key it by")
+    # Keyed by the enterprise, so one enterprise's events stay in order; an event of no enterprise (a finding's, a
+    # unit's) by its subject (the issue_id, the unit_id), which keeps that subject's events in order.
+    key = getattr(event.data, "enterprise_id", None) or event.subject
+    if not key:
+        raise ValueError(f"{event.type} has no enterprise_id or subject to key it by")
     return {
         "id": event.id,
         "topic": topic,
-        "key": enterprise_id,
+        "key": key,
         "value": encode(event).decode("utf-8"),
         "headers": headers_for(event),
         "seq": next_seq(),

@@ -76,7 +76,7 @@ class EnterpriseRegistered(Payload):
 class VisitLogged(Payload):
     event_type: ClassVar[str] = "VisitLogged"
     subject_field: ClassVar[str] = "visit_id"
-    extensions: ClassVar[tuple[str, ...]] = ("override_reason",)
+    extensions: ClassVar[tuple[str, ...]] = ("override_reason", "plan_id")
     visit_id: Id
     enterprise_id: USCC
     visited_on: LocalDate
@@ -88,6 +88,8 @@ class VisitLogged(Payload):
     demands: list[Demand] = Field(default_factory=list)
     # Beyond contract v1 (additive, optional): why the disturbance guard was overridden, if it was.
     override_reason: Optional[Text] = None
+    # Beyond v1: the planned visit this visit carried out (the plan is done with it).
+    plan_id: Optional[Id] = None
 
 
 class IssueRaised(Payload):
@@ -357,6 +359,67 @@ class UnitRegistered(Payload):
     active: Flag = True
 
 
+# ---- Planned visits and 企业走访日 campaigns, beyond contract v1; all on visits.v1. ----
+# A plan's events are keyed by its enterprise; a campaign's by the campaign id (it concerns many enterprises).
+
+
+class VisitPlanned(Payload):
+    """A visit planned for a day (today or later): its lead, the officials invited to go with them, the purpose."""
+
+    event_type: ClassVar[str] = "VisitPlanned"
+    subject_field: ClassVar[str] = "plan_id"
+    extensions: ClassVar[tuple[str, ...]] = ("campaign_id",)
+    plan_id: Id
+    enterprise_id: USCC
+    planned_on: LocalDate
+    lead: Official
+    invited: list[Official] = Field(default_factory=list)
+    purpose: Text = ""
+    campaign_id: Optional[Id] = None  # the 企业走访日 campaign it was made from
+
+
+class VisitPlanJoined(Payload):
+    """联合走访: an official joins a planned visit instead of visiting the enterprise again on their own."""
+
+    event_type: ClassVar[str] = "VisitPlanJoined"
+    subject_field: ClassVar[str] = "plan_id"
+    plan_id: Id
+    enterprise_id: USCC
+    official: Official
+
+
+class VisitPlanCancelled(Payload):
+    event_type: ClassVar[str] = "VisitPlanCancelled"
+    subject_field: ClassVar[str] = "plan_id"
+    plan_id: Id
+    enterprise_id: USCC
+    cancelled_on: LocalDate
+    reason: Text
+
+
+class CampaignAnnounced(Payload):
+    """企业走访日: the day(s), the enterprises in scope and the county leaders invited."""
+
+    event_type: ClassVar[str] = "CampaignAnnounced"
+    subject_field: ClassVar[str] = "campaign_id"
+    campaign_id: Id
+    name: Name
+    days: list[LocalDate] = Field(min_length=1)
+    enterprise_ids: list[USCC] = Field(default_factory=list)
+    invited: list[Official] = Field(default_factory=list)
+
+
+class CampaignInvitationAnswered(Payload):
+    """An invited leader accepts or declines (a later answer replaces an earlier one)."""
+
+    event_type: ClassVar[str] = "CampaignInvitationAnswered"
+    subject_field: ClassVar[str] = "campaign_id"
+    campaign_id: Id
+    official_id: Id
+    accepted: Flag
+    reason: Text = ""
+
+
 class EnterpriseChanged(Payload):
     """An enterprise of the list edited (visits.v1): its name, park and status (企业状态) after the change. `status_on`
     is the day the status took effect (for moved_out / deregistered: the day it left the list); `changed_on` the day
@@ -375,5 +438,6 @@ class EnterpriseChanged(Payload):
 V1 = (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReported)
 ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated, IssueAcknowledged, IssueReturned,
          IssueCoHandlingSet, IssueProgressNoted, IssueExtensionRequested, IssueExtensionDecided, IssueFollowedUp,
-         FindingRaised, FindingClosed, UnitRegistered, EnterpriseChanged)
+         FindingRaised, FindingClosed, UnitRegistered, VisitPlanned, VisitPlanJoined, VisitPlanCancelled,
+         CampaignAnnounced, CampaignInvitationAnswered, EnterpriseChanged)
 PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}

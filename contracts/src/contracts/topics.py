@@ -10,7 +10,8 @@ PARTITIONS = 6
 EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
 
 TYPES_BY_TOPIC: dict[str, tuple[str, ...]] = {
-    VISITS: ("EnterpriseRegistered", "VisitLogged", "EnterpriseChanged"),
+    VISITS: ("EnterpriseRegistered", "VisitLogged", "VisitPlanned", "VisitPlanJoined", "VisitPlanCancelled",
+             "CampaignAnnounced", "CampaignInvitationAnswered", "EnterpriseChanged"),
     ISSUES: ("IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
              "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",
              "IssueExtensionRequested", "IssueExtensionDecided", "IssueFollowedUp", "FindingRaised", "FindingClosed",
