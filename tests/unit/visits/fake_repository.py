@@ -13,7 +13,17 @@ from weakref import WeakKeyDictionary
 
 from contracts.events import Payload
 from visits import repository as r
-from visits.domain import DEFAULT_QUIET_DAYS, SEED_COUNTY, SEED_TOWNSHIPS, Enterprise, Official, PastVisit, Visit
+from visits.domain import (
+    DEFAULT_QUIET_DAYS,
+    SEED_COUNTY,
+    SEED_TOWNSHIPS,
+    Campaign,
+    Enterprise,
+    Official,
+    PastVisit,
+    Plan,
+    Visit,
+)
 
 
 @dataclass
@@ -38,8 +48,12 @@ class FakeRepository:
         self._visits: dict[tuple[str, str], Visit] = {}
         self._quiet: dict[str, int] = {}
         self._settings: dict[str, dict[str, Any]] = {}
+        self.contacts_docs: dict[str, dict[str, Any]] = {}  # what visits/contacts.py would have projected
+        self.contact_budget = 4
         self._townships: dict[str, dict[str, Any]] = {}
         self._loaded: WeakKeyDictionary[Enterprise, _Versions] = WeakKeyDictionary()
+        self._campaigns: dict[tuple[str, str], tuple[Campaign, int]] = {}  # the stored copy and its version
+        self._campaign_versions: WeakKeyDictionary[Campaign, int] = WeakKeyDictionary()
         self.published: list[tuple[str, Payload, datetime]] = []  # (township, event, time): what the outbox holds
 
     @staticmethod
@@ -116,6 +130,8 @@ class FakeRepository:
             return False
         past = visit.as_past()
         stored.enterprise.visit_log.append(past)
+        if visit.plan_id:  # its plan is done with it, in the same reservation
+            stored.enterprise.plans = list(enterprise.plans)
         stored.last_visit = max(filter(None, [stored.last_visit, past]), key=lambda p: (p.visited_on, p.visit_id))
         stored.pending[visit.visit_id] = (visit, list(happened))
         stored.guard_version += 1
@@ -164,6 +180,63 @@ class FakeRepository:
         await self._turn()
         return self._visits.get((township, visit_id))
 
+    # --- planned visits, on the enterprise -------------------------------------------------------------------
+
+    async def save_plans(self, enterprise: Enterprise, happened: Sequence[Payload], at: datetime) -> bool:
+        await self._turn()
+        stored, read = self._stored(enterprise)
+        if read.guard_version != stored.guard_version:
+            return False
+        stored.enterprise.plans = list(enterprise.plans)
+        for name in ("history", "recorded_by", "recorded_at"):
+            setattr(stored.enterprise, name, copy.deepcopy(getattr(enterprise, name)))
+        stored.guard_version += 1
+        self.published += [(enterprise.township, p, at) for p in happened]
+        self._remember(enterprise, stored)
+        return True
+
+    async def enterprise_of_plan(self, township: str, plan_id: str) -> Optional[str]:
+        await self._turn()
+        return next((s.enterprise.enterprise_id for s in self._of(township) if any(p.plan_id == plan_id for p in s.enterprise.plans)), None)
+
+    async def plans(self, township: str) -> list[tuple[Enterprise, Plan]]:
+        await self._turn()
+        return [(copy.deepcopy(s.enterprise), p) for s in self._of(township) for p in s.enterprise.plans]
+
+    # --- campaigns ---------------------------------------------------------------------------------------------
+
+    async def add_campaign(self, campaign: Campaign, happened: Sequence[Payload], at: datetime) -> None:
+        await self._turn()
+        k = (campaign.township, campaign.campaign_id)
+        if k in self._campaigns:
+            raise r.AlreadyExists(copy.deepcopy(self._campaigns[k][0]))
+        self._campaigns[k] = (copy.deepcopy(campaign), 1)
+        self._campaign_versions[campaign] = 1
+        self.published += [(campaign.township, p, at) for p in happened]
+
+    async def campaign(self, township: str, campaign_id: str) -> Optional[Campaign]:
+        await self._turn()
+        if (township, campaign_id) not in self._campaigns:
+            return None
+        stored, version = self._campaigns[(township, campaign_id)]
+        found = copy.deepcopy(stored)
+        self._campaign_versions[found] = version
+        return found
+
+    async def save_campaign(self, campaign: Campaign, happened: Sequence[Payload], at: datetime) -> bool:
+        await self._turn()
+        k = (campaign.township, campaign.campaign_id)
+        if self._campaigns[k][1] != self._campaign_versions[campaign]:
+            return False
+        self._campaigns[k] = (copy.deepcopy(campaign), self._campaigns[k][1] + 1)
+        self._campaign_versions[campaign] = self._campaigns[k][1]
+        self.published += [(campaign.township, p, at) for p in happened]
+        return True
+
+    async def campaigns(self, township: str) -> list[Campaign]:
+        await self._turn()
+        return [copy.deepcopy(c) for (t, cid), (c, _) in sorted(self._campaigns.items()) if t == township]
+
     # --- reads for the list endpoints ------------------------------------------------------------------------
 
     def _of(self, township: str) -> list[_Stored]:
@@ -195,6 +268,13 @@ class FakeRepository:
         return r.shown(visit) if visit else None
 
     # --- township settings and the registry ------------------------------------------------------------------
+
+    async def contact_warning(self, enterprise_id: str, planned_on: date, plan_id: str) -> Optional[dict[str, Any]]:
+        """The contact budget's warning on the projected contacts (`contacts_doc`: enterprise_id → its contacts
+        document, as visits/contacts.py projects it) and `contact_budget`."""
+        from visits import contacts
+        doc = self.contacts_docs.get(enterprise_id, {"_id": enterprise_id})
+        return contacts.warning(contacts.count(doc, contacts.month_of(planned_on)), self.contact_budget, planned_on, plan_id)
 
     async def quiet_days(self, township: str) -> int:
         await self._turn()

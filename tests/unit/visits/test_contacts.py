@@ -114,3 +114,22 @@ def test_a_plan_over_budget_is_warned_and_told_to_join_the_nearest_planned_visit
 def test_only_contacts_are_projected():
     assert contacts.update_for(raised("i-9", "2026-03-01", "leader")) is None
     assert contacts.update_for(SimpleNamespace(type="IssueClosed", township="t", data=SimpleNamespace(enterprise_id=E1))) is None
+
+
+async def test_a_plan_for_an_enterprise_over_the_budget_is_answered_with_the_warning_and_who_planned_it(seeded, clock):
+    from tests.unit.visits.conftest import T, TODAY
+    from visits import handlers
+    from visits.requests import PlanIn
+
+    seeded.contacts_docs = applied(STREAM)  # E1: 6 contacts in 2026-03, p-1 planned on 03-25
+    seeded.contact_budget = 6
+    body = PlanIn(enterprise_id=E1, planned_on=TODAY.replace(day=24), lead_id="c-li", purpose="回访")
+    shown = await handlers.plan_visit(seeded, T, body, None, clock=clock, by="大程镇企业办")
+    [warning] = shown["warnings"]
+    assert (warning["code"], warning["contacts"], warning["budget"]) == ("contact_budget", 7, 6)
+    assert [p["plan_id"] for p in warning["join"]] == ["p-1"]
+    history = (await handlers.enterprise(seeded, T, E1, TODAY))["history"]
+    assert (history[-1]["action"], history[-1]["by"], history[-1]["plan_id"]) == ("planned", "大程镇企业办", shown["plan_id"])
+    seeded.contact_budget = 7
+    later = PlanIn(enterprise_id=E1, planned_on=TODAY.replace(day=30), lead_id="t-hao", override_reason="另一事项")
+    assert (await handlers.plan_visit(seeded, T, later, None, clock=clock))["warnings"] == []

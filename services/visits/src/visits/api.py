@@ -14,12 +14,17 @@ from buildingblocks.errors import NotFound
 from visits.repository import SETTINGS, Repository
 from visits.requests import (
     REQUEST_DAY,
+    AnswerIn,
     AssignmentEnd,
     AssignmentIn,
+    CampaignIn,
+    ContactBudgetIn,
     EnterpriseChange,
     EnterpriseIn,
     OfficialIn,
-    ContactBudgetIn,
+    PlanCancelIn,
+    PlanIn,
+    PlanJoinIn,
     TownshipIn,
     TownshipSettingsIn,
     VisitIn,
@@ -186,6 +191,77 @@ async def put_settings(township: str, body: TownshipSettingsIn, who: Admin, repo
     await repo.set_quiet_days(township, body.quiet_period_days, who.name, now.now())
     return await repo.settings(township)
 
+
+
+# --- planned visits (走访计划) and 企业走访日 campaigns ---------------------------------------------------------
+
+
+@router.post("/plans", status_code=201, tags=["plans (走访计划)"],
+             summary="Plan a visit for today or later; 409 with `join` when another plan is within the quiet period")
+async def plan_visit(township: str, body: PlanIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.plan_visit(repo, township, body, key, clock=now, by=who.name)
+
+
+@router.get("/plans", tags=["plans (走访计划)"], summary="The township's plans by day; official_id: the plans they are in")
+async def list_plans(
+    township: str,
+    _: Viewer,
+    repo: Repo,
+    official_id: Optional[str] = None,
+    enterprise_id: Optional[str] = None,
+    status: Annotated[Optional[str], Query(pattern="^(planned|done|cancelled)$")] = None,
+    start: Annotated[Optional[LocalDate], Query(alias="from")] = None,
+    end: Annotated[Optional[LocalDate], Query(alias="to")] = None,
+):
+    return await handlers.plans(repo, township, official_id, start, end, enterprise_id.upper() if enterprise_id else None, status)
+
+
+@router.get("/plans/{plan_id}", tags=["plans (走访计划)"])
+async def get_plan(township: str, plan_id: str, _: Viewer, repo: Repo):
+    return await handlers.plan(repo, township, plan_id)
+
+
+@router.post("/plans/{plan_id}/join", tags=["plans (走访计划)"], summary="联合走访: join the planned visit in one step")
+async def join_plan(township: str, plan_id: str, body: PlanJoinIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.join_plan(repo, township, plan_id, body.official_id, clock=now, by=who.name)
+
+
+@router.post("/plans/{plan_id}/cancel", tags=["plans (走访计划)"], summary="Cancel a plan, with a reason")
+async def cancel_plan(township: str, plan_id: str, body: PlanCancelIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.cancel_plan(repo, township, plan_id, body.reason, clock=now, by=who.name)
+
+
+@router.post("/campaigns", status_code=201, tags=["campaigns (企业走访日)"])
+async def announce_campaign(township: str, body: CampaignIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.announce_campaign(repo, township, body, key, clock=now)
+
+
+@router.get("/campaigns", tags=["campaigns (企业走访日)"])
+async def list_campaigns(township: str, _: Viewer, repo: Repo):
+    return await handlers.campaigns(repo, township)
+
+
+@router.get("/campaigns/{campaign_id}", tags=["campaigns (企业走访日)"])
+async def get_campaign(township: str, campaign_id: str, _: Viewer, repo: Repo):
+    return await handlers.campaign(repo, township, campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/answers", tags=["campaigns (企业走访日)"],
+             summary="An invited leader accepts or declines (declining needs a reason)")
+async def answer_invitation(township: str, campaign_id: str, body: AnswerIn, _: Clerk, repo: Repo, now: Now):
+    return await handlers.answer_invitation(repo, township, campaign_id, body, clock=now)
+
+
+@router.post("/campaigns/{campaign_id}/plans", tags=["campaigns (企业走访日)"],
+             summary="Make the campaign's plans, one per enterprise in scope (again: only those still missing)")
+async def make_campaign_plans(township: str, campaign_id: str, _: Clerk, repo: Repo, now: Now):
+    return await handlers.make_campaign_plans(repo, township, campaign_id, clock=now)
+
+
+@router.get("/campaigns/{campaign_id}/progress", tags=["campaigns (企业走访日)"],
+            summary="Planned against done, per enterprise and per leader")
+async def campaign_progress(township: str, campaign_id: str, _: Viewer, repo: Repo):
+    return await handlers.campaign_progress(repo, township, campaign_id)
 
 
 # --- the contact budget (接触次数): the county's ----------------------------------------------------------------

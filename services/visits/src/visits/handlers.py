@@ -17,9 +17,9 @@ from buildingblocks.clock import Clock
 from buildingblocks.errors import Conflict, Invalid, NotFound
 from visits import domain
 from visits import repository as r
-from visits.domain import Enterprise, Official, Submission, Visit
+from visits.domain import Campaign, Enterprise, Official, Plan, Submission, Visit
 from visits.importing import ImportFileError, RowError, read_enterprises
-from visits.requests import AssignmentIn, EnterpriseChange, EnterpriseIn, OfficialIn, VisitIn
+from visits.requests import AnswerIn, AssignmentIn, CampaignIn, EnterpriseChange, EnterpriseIn, OfficialIn, PlanIn, VisitIn
 
 RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
 CHANGE_ATTEMPTS = 5  # of an enterprise's assignments
@@ -45,6 +45,12 @@ def _refusals() -> Iterator[None]:
         raise NotFound("current assignment of official", [exc.official_id]) from None
     except domain.BadValue as exc:
         raise Invalid(exc.field, exc.message) from None
+    except domain.JoinPlanned as exc:
+        raise Conflict(str(exc), join=exc.plan.offer()) from None
+    except domain.UnknownPlan as exc:
+        raise NotFound("plan", [exc.plan_id]) from None
+    except domain.PlanClosed as exc:
+        raise Conflict(str(exc), plan={"plan_id": exc.plan.plan_id, "status": exc.plan.status}) from None
     except domain.TooSoon as exc:
         last = exc.decision.nearest
         raise Conflict(
@@ -247,7 +253,8 @@ async def log_visit(
         visit = Visit.log(
             visit_id=visit_id, enterprise=enterprise, visited_on=body.visited_on, channel=body.channel, kind=body.kind,
             visitors=visitors, services=body.services, summary=body.summary, demands=body.demands,
-            override_reason=body.override_reason, today=clock.today(), logged_at=clock.now(), submission=submission, by=by,
+            override_reason=body.override_reason, today=clock.today(), logged_at=clock.now(), submission=submission,
+            plan_id=body.plan_id, by=by,
         )
     quiet = await repo.quiet_days(township)
     for attempt in range(RESERVE_ATTEMPTS):
@@ -268,6 +275,220 @@ async def log_visit(
 async def recover_reserved(repo: r.Repository, older_than_s: float = RECOVER_AFTER_S, *, clock: Clock = clocks.clock) -> int:
     """Store the visits reserved by a process that died before storing them; returns how many this call stored."""
     return await repo.finish_interrupted(clock.now() - timedelta(seconds=older_than_s))
+
+
+# --- planned visits (走访计划) ----------------------------------------------------------------------------------
+
+
+def plan_id_for(township: str, idem: Optional[str]) -> str:
+    """As visit_id_for: a retry with the same Idempotency-Key names the same plan."""
+    return f"p-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/plan/{idem}') if idem else uuid.uuid4()}"
+
+
+async def plan_warnings(repo: r.Repository, township: str, enterprise: Enterprise, plan: Plan) -> list[dict]:
+    """What a planner should know about a plan that is accepted all the same (each `{code, message, ...}`): the
+    enterprise over the county's contact budget for the plan's month, with the planned visits it could join."""
+    warning = await repo.contact_warning(enterprise.enterprise_id, plan.planned_on, plan.plan_id) if plan.open else None
+    return [warning] if warning else []
+
+
+async def _planned(repo: r.Repository, township: str, enterprise: Enterprise, plan: Plan) -> dict:
+    return {**r.plan_shown(enterprise, plan), "warnings": await plan_warnings(repo, township, enterprise, plan)}
+
+
+async def plan_visit(
+    repo: r.Repository, township: str, body: PlanIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
+) -> dict:
+    """Plan a visit for today or later. Within the quiet period of another open plan it is refused 409 with
+    `join` naming that plan (join it: one POST), within that of a past visit as a visit would be."""
+    plan_id = plan_id_for(township, idem)
+    lead, *invited = await _known(repo, township, [body.lead_id, *body.invited_ids])
+    quiet = await repo.quiet_days(township)
+    for attempt in range(RESERVE_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+        enterprise = await _loaded(repo, township, body.enterprise_id)
+        if idem and any(p.plan_id == plan_id for p in enterprise.plans):  # a retry: the first plan
+            return await _planned(repo, township, enterprise, enterprise.plan_of(plan_id))
+        plan = Plan(
+            plan_id=plan_id, enterprise_id=enterprise.enterprise_id, planned_on=body.planned_on, lead=lead.as_named(),
+            invited=tuple(o.as_named() for o in invited), purpose=body.purpose,
+        )
+        with _refusals():
+            happened = enterprise.plan(plan, quiet, clock.today(), body.override_reason)
+        enterprise.record("planned", by, clock.now(), plan_id=plan_id, planned_on=body.planned_on.isoformat())
+        if await repo.save_plans(enterprise, happened, clock.now()):
+            return await _planned(repo, township, enterprise, plan)
+    raise Conflict("the enterprise is being changed by someone else; try again")
+
+
+async def _change_plan(repo: r.Repository, township: str, plan_id: str, change, clock: Clock,
+                       by: Optional[str] = None, action: str = "plan_changed") -> dict:
+    """Load the plan's enterprise, change the plan, save; again if the enterprise changed meanwhile."""
+    enterprise_id = await repo.enterprise_of_plan(township, plan_id)
+    if enterprise_id is None:
+        raise NotFound("plan", [plan_id])
+    for attempt in range(RESERVE_ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(random.uniform(0, 0.002 * min(attempt, 10)))
+        enterprise = await _loaded(repo, township, enterprise_id)
+        with _refusals():
+            happened = change(enterprise)
+        if happened:
+            enterprise.record(action, by, clock.now(), plan_id=plan_id)
+        if not happened or await repo.save_plans(enterprise, happened, clock.now()):
+            return r.plan_shown(enterprise, enterprise.plan_of(plan_id))
+    raise Conflict("the enterprise is being changed by someone else; try again")
+
+
+async def join_plan(repo: r.Repository, township: str, plan_id: str, official_id: str, *, clock: Clock = clocks.clock,
+                    by: Optional[str] = None) -> dict:
+    """联合走访 in one step: the official goes with the planned visit (joining twice changes nothing)."""
+    [official] = await _known(repo, township, [official_id])
+    return await _change_plan(repo, township, plan_id, lambda e: e.join(plan_id, official), clock, by, "plan_joined")
+
+
+async def cancel_plan(repo: r.Repository, township: str, plan_id: str, reason: str, *, clock: Clock = clocks.clock,
+                      by: Optional[str] = None) -> dict:
+    return await _change_plan(repo, township, plan_id, lambda e: e.cancel(plan_id, reason, clock.today()), clock, by,
+                              "plan_cancelled")
+
+
+async def plans(
+    repo: r.Repository,
+    township: str,
+    official_id: Optional[str] = None,
+    start: Optional[date] = None,
+    end: Optional[date] = None,
+    enterprise_id: Optional[str] = None,
+    status: Optional[str] = None,
+) -> list[dict]:
+    """The township's plans by day; `official_id`: the plans that official leads, is invited to or joined."""
+    found = [
+        (e, p) for e, p in await repo.plans(township)
+        if (not official_id or p.includes(official_id)) and (not start or p.planned_on >= start)
+        and (not end or p.planned_on <= end) and (not enterprise_id or p.enterprise_id == enterprise_id)
+        and (not status or p.status == status)
+    ]
+    found.sort(key=lambda ep: (ep[1].planned_on, ep[1].plan_id))
+    return [r.plan_shown(e, p) for e, p in found]
+
+
+async def plan(repo: r.Repository, township: str, plan_id: str) -> dict:
+    enterprise_id = await repo.enterprise_of_plan(township, plan_id)
+    enterprise = await repo.enterprise(township, enterprise_id) if enterprise_id else None
+    if enterprise is None:
+        raise NotFound("plan", [plan_id])
+    return r.plan_shown(enterprise, enterprise.plan_of(plan_id))
+
+
+# --- 企业走访日 campaigns ----------------------------------------------------------------------------------------
+
+
+def campaign_shown(campaign: Campaign) -> dict:
+    return {
+        **r.shown(campaign),
+        "invitations": [
+            {**o.model_dump(mode="json"), "answer": campaign.answer_of(o.official_id),
+             "reason": campaign.answers[o.official_id].reason if o.official_id in campaign.answers else ""}
+            for o in campaign.invited
+        ],
+    }
+
+
+async def _campaign(repo: r.Repository, township: str, campaign_id: str) -> Campaign:
+    found = await repo.campaign(township, campaign_id)
+    if found is None:
+        raise NotFound("campaign", [campaign_id])
+    return found
+
+
+async def announce_campaign(
+    repo: r.Repository, township: str, body: CampaignIn, idem: Optional[str], *, clock: Clock = clocks.clock
+) -> dict:
+    invited = await _known(repo, township, body.invited_ids)
+    [host] = await _known(repo, township, [body.host_id])
+    missing = [eid for eid in body.enterprise_ids if await repo.enterprise(township, eid) is None]
+    if missing:
+        raise NotFound("enterprise", missing)
+    campaign_id = body.campaign_id or (
+        f"c-{uuid.uuid5(uuid.NAMESPACE_URL, f'{township}/campaign/{idem}') if idem else uuid.uuid4()}"
+    )
+    with _refusals():
+        campaign, happened = Campaign.announce(
+            township=township, campaign_id=campaign_id, name=body.name, days=body.days,
+            enterprise_ids=body.enterprise_ids, invited=invited, host=host, today=clock.today(),
+            submission=_submission(body, idem),
+        )
+    try:
+        await repo.add_campaign(campaign, happened, clock.now())
+    except r.AlreadyExists as exists:
+        if (first := _first_result(exists.existing, campaign.submission)) is not None:
+            return campaign_shown(exists.existing)
+        raise Conflict(f"campaign {campaign_id} already exists") from None
+    return campaign_shown(campaign)
+
+
+async def campaigns(repo: r.Repository, township: str) -> list[dict]:
+    return [campaign_shown(c) for c in await repo.campaigns(township)]
+
+
+async def campaign(repo: r.Repository, township: str, campaign_id: str) -> dict:
+    return campaign_shown(await _campaign(repo, township, campaign_id))
+
+
+async def answer_invitation(
+    repo: r.Repository, township: str, campaign_id: str, body: AnswerIn, *, clock: Clock = clocks.clock
+) -> dict:
+    """An invited leader accepts or declines (declining needs a reason); the same answer twice publishes once."""
+    for _ in range(CHANGE_ATTEMPTS):
+        found = await _campaign(repo, township, campaign_id)
+        with _refusals():
+            happened = found.answer(body.official_id, body.accepted, body.reason)
+        if not happened or await repo.save_campaign(found, happened, clock.now()):
+            return campaign_shown(found)
+    raise Conflict("the campaign is being changed by someone else; try again")
+
+
+async def make_campaign_plans(repo: r.Repository, township: str, campaign_id: str, *, clock: Clock = clocks.clock) -> dict:
+    """One plan per enterprise in scope (Campaign.plan_for), through the same guard as any plan: an enterprise with
+    another plan in the quiet period is left out with the `join` offer, one visited too recently with the reason.
+    Made again, it makes only the plans still missing."""
+    found = await _campaign(repo, township, campaign_id)
+    quiet = await repo.quiet_days(township)
+    made, already, not_planned = [], [], []
+    for eid in found.enterprise_ids:
+        for attempt in range(RESERVE_ATTEMPTS):
+            enterprise = await _loaded(repo, township, eid)
+            plan = found.plan_for(enterprise)
+            if any(p.plan_id == plan.plan_id for p in enterprise.plans):
+                already.append(r.plan_shown(enterprise, enterprise.plan_of(plan.plan_id)))
+                break
+            try:
+                with _refusals():
+                    happened = enterprise.plan(plan, quiet, clock.today())
+            except (Conflict, Invalid) as refused:
+                extra = getattr(refused, "detail", {}) if isinstance(refused, Conflict) else {"field": refused.field}
+                not_planned.append({"enterprise_id": eid, "reason": str(refused), **extra})
+                break
+            if await repo.save_plans(enterprise, happened, clock.now()):
+                made.append(r.plan_shown(enterprise, plan))
+                break
+        else:
+            raise Conflict("the enterprise is being changed by someone else; try again")
+    return {"campaign_id": campaign_id, "made": made, "already": already, "not_planned": not_planned}
+
+
+async def campaign_progress(repo: r.Repository, township: str, campaign_id: str) -> dict:
+    """Planned against done, per enterprise and per leader (Campaign.progress)."""
+    found = await _campaign(repo, township, campaign_id)
+    plans_of = {}
+    for eid in found.enterprise_ids:
+        enterprise = await repo.enterprise(township, eid)
+        pid = found.plan_id_for(eid)
+        plans_of[eid] = next((p for p in enterprise.plans if p.plan_id == pid), None) if enterprise else None
+    return {"name": found.name, "days": [d.isoformat() for d in found.days], **found.progress(plans_of)}
 
 
 # --- reads ---------------------------------------------------------------------------------------------------

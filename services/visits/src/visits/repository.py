@@ -22,14 +22,18 @@ from contracts import events
 from contracts.enums import Channel, EnterpriseCategory, EnterpriseStatus, Rank, Service, VisitKind
 from contracts.envelope import new_event
 from contracts.topics import VISITS as VISITS_TOPIC
+from visits import contacts
 from visits.domain import (
     DEFAULT_QUIET_DAYS,
     SEED_COUNTY,
     SEED_TOWNSHIPS,
+    Answer,
     Assignment,
+    Campaign,
     Enterprise,
     Official,
     PastVisit,
+    Plan,
     Submission,
     Visit,
 )
@@ -38,13 +42,16 @@ log = logging.getLogger("visits")
 
 OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits", "township_settings"
 TOWNSHIPS = "townships"  # the registry: {_id: township id, township, name, county}
-OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS]
-HIDDEN = {"_id": 0, "outbox": 0, outbox.UNSENT: 0, "request_hash": 0, "pending_visits": 0}
+CAMPAIGNS = "campaigns"  # 企业走访日: one document per campaign, its answers on it
+PLANS = "plans"  # an enterprise's planned visits, on its document: the guard's compare-and-set covers them too
+OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS, CAMPAIGNS]
+HIDDEN = {"_id": 0, "outbox": 0, outbox.UNSENT: 0, "request_hash": 0, "pending_visits": 0, PLANS: 0}
 # The disturbance guard's state on the enterprise document: the compact log of its visits, the version every
 # reservation compares and sets, and the visits reserved but not yet confirmed stored (see `add_visit`).
 GUARD_LOG, GUARD_VERSION, PENDING = "visit_log", "guard_version", "pending_visits"
 LAST_VISIT = "last_visit"  # the guard entry of the latest visit (by visited_on), set by every reservation
-_INTERNAL = ("_id", outbox.FIELD, outbox.UNSENT, "request_hash", "version", GUARD_LOG, GUARD_VERSION, PENDING, LAST_VISIT)
+_INTERNAL = ("_id", outbox.FIELD, outbox.UNSENT, "request_hash", "version", GUARD_LOG, GUARD_VERSION, PENDING, LAST_VISIT,
+             PLANS)
 
 
 def key(township: str, *parts: str) -> str:
@@ -148,6 +155,74 @@ def _enterprise(doc: dict[str, Any], log_entries: list[dict[str, Any]]) -> Enter
         history=list(doc.get("history", [])),
         recorded_by=doc.get("recorded_by"),
         recorded_at=_at(doc),
+        plans=[_plan(p) for p in doc.get(PLANS, [])],
+    )
+
+
+def _named(o: events.Official) -> dict[str, Any]:
+    return o.model_dump(mode="json")
+
+
+def _plan_fields(p: Plan) -> dict[str, Any]:
+    return {
+        "plan_id": p.plan_id,
+        "enterprise_id": p.enterprise_id,
+        "planned_on": p.planned_on.isoformat(),
+        "lead": _named(p.lead),
+        "invited": [_named(o) for o in p.invited],
+        "purpose": p.purpose,
+        "campaign_id": p.campaign_id,
+        "joined": [_named(o) for o in p.joined],
+        "status": p.status,
+        "visit_id": p.visit_id,
+        "visited_on": _iso(p.visited_on),
+        "visitor_ids": list(p.visitor_ids),
+        "cancelled_on": _iso(p.cancelled_on),
+        "reason": p.reason,
+    }
+
+
+def _day(value: Optional[str]) -> Optional[date]:
+    return date.fromisoformat(value) if value else None
+
+
+def _plan(d: dict[str, Any]) -> Plan:
+    official = events.Official.model_validate
+    return Plan(
+        plan_id=d["plan_id"], enterprise_id=d["enterprise_id"], planned_on=date.fromisoformat(d["planned_on"]),
+        lead=official(d["lead"]), invited=tuple(official(o) for o in d.get("invited", [])), purpose=d.get("purpose", ""),
+        campaign_id=d.get("campaign_id"), joined=tuple(official(o) for o in d.get("joined", [])), status=d["status"],
+        visit_id=d.get("visit_id"), visited_on=_day(d.get("visited_on")), visitor_ids=tuple(d.get("visitor_ids", [])),
+        cancelled_on=_day(d.get("cancelled_on")), reason=d.get("reason"),
+    )
+
+
+def plan_shown(enterprise: Enterprise, plan: Plan) -> dict[str, Any]:
+    """A plan as the API shows it: with its township and the enterprise's name."""
+    return {"township": enterprise.township, **_plan_fields(plan), "enterprise_name": enterprise.name}
+
+
+def _campaign_fields(c: Campaign) -> dict[str, Any]:
+    return {
+        "township": c.township,
+        "campaign_id": c.campaign_id,
+        "name": c.name,
+        "days": [d.isoformat() for d in c.days],
+        "enterprise_ids": list(c.enterprise_ids),
+        "invited": [_named(o) for o in c.invited],
+        "host": _named(c.host),
+        "answers": {oid: {"accepted": a.accepted, "reason": a.reason} for oid, a in c.answers.items()},
+    }
+
+
+def _campaign(doc: dict[str, Any]) -> Campaign:
+    return Campaign(
+        township=doc["township"], campaign_id=doc["campaign_id"], name=doc["name"],
+        days=tuple(date.fromisoformat(d) for d in doc["days"]), enterprise_ids=tuple(doc["enterprise_ids"]),
+        invited=tuple(events.Official.model_validate(o) for o in doc["invited"]),
+        host=events.Official.model_validate(doc["host"]),
+        answers={oid: Answer(a["accepted"], a.get("reason", "")) for oid, a in doc.get("answers", {}).items()},
+        submission=_submission(doc),
     )
 
 
@@ -178,20 +253,27 @@ def _visit(doc: dict[str, Any]) -> Visit:
         logged_at=datetime.fromisoformat(doc["logged_at"]),
         submission=_submission(doc),
         recorded_by=doc.get("recorded_by"),
+        plan_id=doc.get("plan_id"),
     )
 
 
-def _outbox(township: str, happened: Sequence[events.Payload], at: datetime) -> dict[str, Any]:
+def _entries(township: str, happened: Sequence[events.Payload], at: datetime) -> list[dict[str, Any]]:
     published = [new_event(p, township=township, source=source(township), time=at) for p in happened]
-    return outbox.new([outbox.entry(e, VISITS_TOPIC) for e in published])
+    return [outbox.entry(e, VISITS_TOPIC) for e in published]
 
 
-def shown(aggregate: Union[Official, Enterprise, Visit]) -> dict[str, Any]:
+def _outbox(township: str, happened: Sequence[events.Payload], at: datetime) -> dict[str, Any]:
+    return outbox.new(_entries(township, happened, at))
+
+
+def shown(aggregate: Union[Official, Enterprise, Visit, Campaign]) -> dict[str, Any]:
     """An aggregate as the API shows it: its stored document without the internal fields."""
     if isinstance(aggregate, Official):
         fields = _official_fields(aggregate)
     elif isinstance(aggregate, Enterprise):
         fields = _enterprise_fields(aggregate)
+    elif isinstance(aggregate, Campaign):
+        fields = _campaign_fields(aggregate)
     else:
         fields = _visit_fields(aggregate)
     return {**fields, "idempotency_key": aggregate.submission.key if aggregate.submission else None}
@@ -216,6 +298,7 @@ class Repository:
     def __init__(self, db: AsyncDatabase):
         self.db = db
         self._loaded: WeakKeyDictionary[Enterprise, _Loaded] = WeakKeyDictionary()
+        self._campaign_versions: WeakKeyDictionary[Campaign, int] = WeakKeyDictionary()
 
     async def ensure_indexes(self) -> None:
         """What MongoDB 8 needs to serve every query below from an index (README: "The store")."""
@@ -224,6 +307,8 @@ class Repository:
         await self.db[ENTERPRISES].create_index([("township", 1), ("enterprise_id", 1)])
         await self.db[ENTERPRISES].create_index([(f"{PENDING}.visit_id", 1)])
         await self.db[OFFICIALS].create_index([("township", 1), ("official_id", 1)])
+        await self.db[ENTERPRISES].create_index([("township", 1), (f"{PLANS}.plan_id", 1)])
+        await self.db[CAMPAIGNS].create_index([("township", 1), ("campaign_id", 1)])
 
     async def _insert(self, collection: str, doc: dict[str, Any]) -> Optional[dict[str, Any]]:
         """Insert by `_id`; on a duplicate, return the document already there instead (None if it vanished)."""
@@ -327,7 +412,8 @@ class Repository:
             **_request(visit.submission),
             **_outbox(visit.township, happened, visit.logged_at),
         }
-        if not await self._reserve(loaded, _guard_entry(doc), doc):
+        plans = [_plan_fields(p) for p in enterprise.plans] if visit.plan_id else None  # its plan is done with it
+        if not await self._reserve(loaded, _guard_entry(doc), doc, plans):
             return False
         try:
             await self.store_reserved(visit.township, visit.enterprise_id, doc)
@@ -335,7 +421,9 @@ class Repository:
             log.warning("visit %s reserved but not stored yet (a retry or the recovery pass will): %s", visit.visit_id, exc)
         return True
 
-    async def _reserve(self, loaded: _Loaded, entry: dict[str, Any], visit: dict[str, Any]) -> bool:
+    async def _reserve(
+        self, loaded: _Loaded, entry: dict[str, Any], visit: dict[str, Any], plans: Optional[list[dict[str, Any]]] = None
+    ) -> bool:
         enterprise = loaded.doc
         # The latest visit rides along, so the registry lists it without reading any visit (flat in history).
         latest = max(filter(None, [enterprise.get(LAST_VISIT), entry]), key=lambda v: (v["visited_on"], v["visit_id"]))
@@ -345,6 +433,8 @@ class Repository:
         else:  # registered before the log: the log read from its visits is written whole
             latest = max([*loaded.log, entry], key=lambda v: (v["visited_on"], v["visit_id"]))
             update["$set"] = {GUARD_LOG: [*loaded.log, entry], LAST_VISIT: latest}
+        if plans is not None:
+            update["$set"][PLANS] = plans
         version = enterprise.get(GUARD_VERSION)
         result = await self.db[ENTERPRISES].update_one(
             {"_id": enterprise["_id"], GUARD_VERSION: version},  # None matches a missing field
@@ -354,6 +444,8 @@ class Repository:
             return False
         loaded.doc = {**enterprise, GUARD_VERSION: (version or 0) + 1, GUARD_LOG: [*loaded.log, entry], LAST_VISIT: latest,
                       PENDING: [*enterprise.get(PENDING, []), visit]}
+        if plans is not None:
+            loaded.doc[PLANS] = plans
         loaded.log = loaded.doc[GUARD_LOG]
         return True
 
@@ -402,6 +494,77 @@ class Repository:
         doc = await self.db[VISITS].find_one({"_id": key(township, visit_id)})
         return _visit(doc) if doc else None
 
+    # --- planned visits, on the enterprise -------------------------------------------------------------------
+
+    async def save_plans(self, enterprise: Enterprise, happened: Sequence[events.Payload], at: datetime) -> bool:
+        """Save the enterprise's plans with the events of the change, compare-and-set on the guard version (the
+        one a visit's reservation sets), so a plan and a visit, or two plans, are judged one after the other.
+        False if the enterprise's visits or plans changed since it was loaded."""
+        loaded = self._read(enterprise)
+        plans = [_plan_fields(p) for p in enterprise.plans]
+        entries = _entries(enterprise.township, happened, at)
+        stamp = {k: v for k, v in _enterprise_fields(enterprise).items() if k in ("recorded_by", "recorded_at", "history")}
+        update: dict[str, Any] = {"$set": {PLANS: plans, **stamp}, "$inc": {GUARD_VERSION: 1}}
+        if entries:
+            update["$push"] = outbox.push(entries)
+        version = loaded.doc.get(GUARD_VERSION)
+        result = await self.db[ENTERPRISES].update_one({"_id": loaded.doc["_id"], GUARD_VERSION: version}, update)
+        if result.modified_count != 1:
+            return False
+        outbox.written(ENTERPRISES, loaded.doc["_id"], entries)
+        loaded.doc = {**loaded.doc, PLANS: plans, **stamp, GUARD_VERSION: (version or 0) + 1}
+        return True
+
+    async def enterprise_of_plan(self, township: str, plan_id: str) -> Optional[str]:
+        doc = await self.db[ENTERPRISES].find_one({"township": township, f"{PLANS}.plan_id": plan_id}, {"enterprise_id": 1})
+        return doc["enterprise_id"] if doc else None
+
+    async def plans(self, township: str) -> list[tuple[Enterprise, Plan]]:
+        """Every plan of the township with its enterprise (read only): a township has tens of enterprises."""
+        docs = await self.db[ENTERPRISES].find({"township": township}, {"outbox": 0, PENDING: 0, GUARD_LOG: 0}).to_list()
+        return [(e, p) for e in (_enterprise(d, []) for d in docs) for p in e.plans]
+
+    # --- 企业走访日 campaigns ------------------------------------------------------------------------------------
+
+    async def add_campaign(self, campaign: Campaign, happened: Sequence[events.Payload], at: datetime) -> None:
+        doc = {
+            "_id": key(campaign.township, campaign.campaign_id),
+            **_campaign_fields(campaign),
+            "version": 1,
+            **_request(campaign.submission),
+            **_outbox(campaign.township, happened, at),
+        }
+        if (existing := await self._insert(CAMPAIGNS, doc)) is not None:
+            raise AlreadyExists(_campaign(existing) if existing else None)
+        self._campaign_versions[campaign] = 1
+
+    async def campaign(self, township: str, campaign_id: str) -> Optional[Campaign]:
+        doc = await self.db[CAMPAIGNS].find_one({"_id": key(township, campaign_id)})
+        if doc is None:
+            return None
+        campaign = _campaign(doc)
+        self._campaign_versions[campaign] = doc.get("version", 1)
+        return campaign
+
+    async def save_campaign(self, campaign: Campaign, happened: Sequence[events.Payload], at: datetime) -> bool:
+        """Compare-and-set on the version the campaign was loaded with; False if it changed since."""
+        version = self._campaign_versions[campaign]
+        entries = _entries(campaign.township, happened, at)
+        update: dict[str, Any] = {"$set": {"answers": _campaign_fields(campaign)["answers"]}, "$inc": {"version": 1}}
+        if entries:
+            update["$push"] = outbox.push(entries)
+        doc_id = key(campaign.township, campaign.campaign_id)
+        result = await self.db[CAMPAIGNS].update_one({"_id": doc_id, "version": version}, update)
+        if result.modified_count != 1:
+            return False
+        outbox.written(CAMPAIGNS, doc_id, entries)
+        self._campaign_versions[campaign] = version + 1
+        return True
+
+    async def campaigns(self, township: str) -> list[Campaign]:
+        docs = await self.db[CAMPAIGNS].find({"township": township}, {"outbox": 0}).sort("campaign_id").to_list()
+        return [_campaign(d) for d in docs]
+
     # --- reads for the list endpoints ------------------------------------------------------------------------
 
     async def listed(self, township: str) -> list[Listed]:
@@ -431,6 +594,10 @@ class Repository:
         return await self.db[VISITS].find_one({"_id": key(township, visit_id)}, HIDDEN)
 
     # --- township settings and the registry ------------------------------------------------------------------
+
+    async def contact_warning(self, enterprise_id: str, planned_on: date, plan_id: str) -> Optional[dict[str, Any]]:
+        """The contact budget's warning for a plan (visits/contacts.py), from the contacts this service projects."""
+        return await contacts.plan_warning(self.db, SETTINGS, enterprise_id, planned_on, plan_id)
 
     async def quiet_days(self, township: str) -> int:
         doc = await self.db[SETTINGS].find_one({"_id": township})

@@ -64,6 +64,7 @@ class VisitIn(Body):
     summary: Text = ""
     demands: list[DemandIn] = Field(default_factory=list)
     override_reason: Optional[Text] = Field(None, description="lets a visit through the disturbance guard; recorded and published")
+    plan_id: Optional[Id] = Field(None, description="the planned visit this visit carries out; the plan is done with it")
 
     @field_validator("visited_on")
     @classmethod
@@ -111,6 +112,53 @@ class TownshipIn(Body):
 
 class TownshipSettingsIn(Body):
     quiet_period_days: int = Field(ge=0, le=365, description="days between two routine visits to one enterprise")
+
+
+Reason = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class PlanIn(Body):
+    enterprise_id: USCC
+    planned_on: LocalDate = Field(description="today or a later day")
+    lead_id: Id = Field(description="the official who leads the visit")
+    invited_ids: list[Id] = Field(default_factory=list, description="the officials invited to go with the lead")
+    purpose: Text = ""
+    override_reason: Optional[Text] = Field(None, description="lets a plan through the disturbance guard")
+
+    _distinct = field_validator("invited_ids")(lambda ids: _once(ids, "an official"))
+
+    @model_validator(mode="after")
+    def lead_not_invited(self) -> "PlanIn":
+        if self.lead_id in self.invited_ids:
+            raise ValueError("invited_ids: the lead is not also invited")
+        return self
+
+
+class PlanJoinIn(Body):
+    official_id: Id = Field(description="the official who joins the planned visit (联合走访)")
+
+
+class PlanCancelIn(Body):
+    reason: Reason = Field(description="why the plan is cancelled (required)")
+
+
+class CampaignIn(Body):
+    campaign_id: Optional[Id] = Field(None, description="defaults to a new id")
+    name: Name = Field(description="e.g. 2026年一季度企业走访日")
+    days: list[LocalDate] = Field(min_length=1, description="the visit day(s), today or later")
+    enterprise_ids: list[USCC] = Field(min_length=1, description="the enterprises in scope")
+    invited_ids: list[Id] = Field(min_length=1, description="the county leaders invited")
+    host_id: Id = Field(description="the township official who goes with them, and leads where no accepting leader is assigned")
+
+    _distinct_days = field_validator("days")(lambda days: _once(days, "a day"))
+    _distinct_enterprises = field_validator("enterprise_ids")(lambda ids: _once(ids, "an enterprise"))
+    _distinct_invited = field_validator("invited_ids")(lambda ids: _once(ids, "an official"))
+
+
+class AnswerIn(Body):
+    official_id: Id = Field(description="the invited leader answering")
+    accepted: Flag
+    reason: Text = Field("", description="required when declining")
 
 
 class EnterpriseChange(Body):

@@ -8,9 +8,18 @@ from typing import Any, Optional, Sequence
 from contracts import events
 from contracts.enums import LEFT_THE_LIST, EnterpriseCategory, EnterpriseStatus
 from visits.domain.assignments import Assignment, assigned_on
-from visits.domain.guard import GuardDecision, PastVisit, disturbance_guard
+from visits.domain.guard import GuardDecision, PastVisit, disturbance_guard, planned_nearby
 from visits.domain.officials import Official
-from visits.domain.refusals import AssignmentOverlaps, BadValue, NoCurrentAssignment, TooSoon
+from visits.domain.plan import Plan
+from visits.domain.refusals import (
+    AssignmentOverlaps,
+    BadValue,
+    JoinPlanned,
+    NoCurrentAssignment,
+    PlanClosed,
+    TooSoon,
+    UnknownPlan,
+)
 from visits.domain.submission import Submission
 from visits.domain.visit import Visit
 
@@ -26,13 +35,14 @@ class Enterprise:
     assignments: list[Assignment] = field(default_factory=list)  # the whole history, in the order made
     visit_log: list[PastVisit] = field(default_factory=list)  # every visit the guard has accepted
     submission: Optional[Submission] = None
+    plans: list[Plan] = field(default_factory=list)  # its planned visits, open and closed
     status: EnterpriseStatus = EnterpriseStatus.active  # 企业状态, in force from `status_on` (registered_on if never changed)
     status_on: Optional[date] = None
     history: list[dict[str, Any]] = field(default_factory=list)  # every write: what, by whom, when
     recorded_by: Optional[str] = None  # who made the latest write, and when
     recorded_at: Optional[datetime] = None
 
-    def _record(self, action: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
+    def record(self, action: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
         """Who did what and when, kept in the history; the latest write's author and time on the enterprise."""
         self.recorded_by, self.recorded_at = by, at
         self.history.append({"action": action, "by": by, "at": at.isoformat() if at else None, **details})
@@ -63,7 +73,7 @@ class Enterprise:
             township=township, enterprise_id=enterprise_id, name=name, category=category, registered_on=on,
             park=park, assignments=[Assignment(o.official_id, on) for o in assigned], submission=submission,
         )
-        enterprise._record("registered", by, at, registered_on=on.isoformat())
+        enterprise.record("registered", by, at, registered_on=on.isoformat())
         registered = events.EnterpriseRegistered(
             enterprise_id=enterprise_id, name=name, category=category, registered_on=on, park=park,
             assigned_officials=[o.as_named() for o in assigned],
@@ -87,7 +97,7 @@ class Enterprise:
                     f"{new.official_id} is already assigned to this enterprise from {current.start.isoformat()}"
                 )
         self.assignments.append(new)
-        self._record("assigned", by, at, official_id=new.official_id, start=new.start.isoformat(),
+        self.record("assigned", by, at, official_id=new.official_id, start=new.start.isoformat(),
                      end=new.end.isoformat() if new.end else None)
         return []  # contract v1 has no event for a change of assignment
 
@@ -101,7 +111,7 @@ class Enterprise:
         if end < current.start:
             raise BadValue("end", f"the assignment started on {current.start.isoformat()}")
         self.assignments[index] = replace(current, end=end)
-        self._record("assignment_ended", by, at, official_id=official_id, end=end.isoformat())
+        self.record("assignment_ended", by, at, official_id=official_id, end=end.isoformat())
         return []
 
     # --- edits: name, park, status ---------------------------------------------------------------------------
@@ -145,7 +155,7 @@ class Enterprise:
         self.name, self.park = after["name"], after["park"]
         if status is not None:
             self.status, self.status_on = status, status_on
-        self._record("changed", by, at, **{k: {"from": before[k], "to": v} for k, v in changed.items()})
+        self.record("changed", by, at, **{k: {"from": before[k], "to": v} for k, v in changed.items()})
         return [events.EnterpriseChanged(
             enterprise_id=self.enterprise_id, name=self.name, park=self.park, status=self.status,
             status_on=self.status_on or self.registered_on, changed_on=today,
@@ -165,14 +175,74 @@ class Enterprise:
         return any(p.visit_id == visit_id for p in self.visit_log)
 
     def log(self, visit: Visit, quiet_days: int) -> list[events.Payload]:
-        """Take a visit into the log, unless the guard refuses it (TooSoon): a routine visit within `quiet_days` of
-        another, before or after it, that is neither joint nor carries an override reason."""
+        """Take a visit into the log, unless the guard refuses it: a routine visit within `quiet_days` of another,
+        before or after it (TooSoon), or of a planned visit other than its own (JoinPlanned), that is neither joint nor
+        carries an override reason. A visit with a plan_id carries out that plan, which is done with it."""
         if visit.enterprise_id != self.enterprise_id:
             raise ValueError(f"visit {visit.visit_id} is of enterprise {visit.enterprise_id}, not {self.enterprise_id}")
+        plan = self._open_plan(visit.plan_id) if visit.plan_id else None
         decision = disturbance_guard(
             self.visit_log, visit.visited_on, quiet_days, joint=visit.joint, override_reason=visit.override_reason
         )
         if decision.refused:
             raise TooSoon(decision)
+        if not (visit.joint or (visit.override_reason and visit.override_reason.strip())):
+            nearby = planned_nearby(self.plans, visit.visited_on, quiet_days, except_plan=visit.plan_id)
+            if nearby is not None:
+                raise JoinPlanned(nearby)
+        if plan is not None:
+            self._replace(plan.done_by(visit.visit_id, visit.visited_on, tuple(o.official_id for o in visit.visitors)))
         self.visit_log.append(visit.as_past())
         return [visit.logged()]
+
+    # --- planned visits (走访计划) ------------------------------------------------------------------------------
+
+    def plan_of(self, plan_id: str) -> Plan:
+        found = next((p for p in self.plans if p.plan_id == plan_id), None)
+        if found is None:
+            raise UnknownPlan(plan_id)
+        return found
+
+    def _open_plan(self, plan_id: str) -> Plan:
+        plan = self.plan_of(plan_id)
+        if not plan.open:
+            raise PlanClosed(plan)
+        return plan
+
+    def _replace(self, plan: Plan) -> None:
+        self.plans = [plan if p.plan_id == plan.plan_id else p for p in self.plans]
+
+    def plan(self, plan: Plan, quiet_days: int, today: date, override_reason: Optional[str] = None) -> list[events.Payload]:
+        """Take a planned visit, unless the guard steers it elsewhere: within `quiet_days` of another open plan it is
+        to join that one (JoinPlanned), within them of a past visit it is too soon (TooSoon); an override reason
+        lets it through both. A plan is for today or later."""
+        if plan.enterprise_id != self.enterprise_id:
+            raise ValueError(f"plan {plan.plan_id} is of enterprise {plan.enterprise_id}, not {self.enterprise_id}")
+        if plan.planned_on < today:
+            raise BadValue("planned_on", f"a plan is for today or a later day (today is {today.isoformat()})")
+        overridden = bool(override_reason and override_reason.strip())
+        if not overridden and (nearby := planned_nearby(self.plans, plan.planned_on, quiet_days)) is not None:
+            raise JoinPlanned(nearby)
+        decision = disturbance_guard(self.visit_log, plan.planned_on, quiet_days, override_reason=override_reason)
+        if decision.refused:
+            raise TooSoon(decision)
+        self.plans.append(plan)
+        return [plan.planned()]
+
+    def join(self, plan_id: str, official: Official) -> list[events.Payload]:
+        """联合走访 in one step: the official goes with the planned visit. Joining twice changes nothing."""
+        plan = self._open_plan(plan_id)
+        if plan.includes(official.official_id):
+            return []
+        named = official.as_named()
+        self._replace(plan.with_joined(named))
+        return [events.VisitPlanJoined(plan_id=plan_id, enterprise_id=self.enterprise_id, official=named)]
+
+    def cancel(self, plan_id: str, reason: str, today: date) -> list[events.Payload]:
+        """A plan is cancelled only with a reason, and only while it is planned."""
+        if not (reason and reason.strip()):
+            raise BadValue("reason", "a cancelled plan needs a reason")
+        plan = self._open_plan(plan_id)
+        self._replace(plan.cancelled(today, reason.strip()))
+        return [events.VisitPlanCancelled(plan_id=plan_id, enterprise_id=self.enterprise_id, cancelled_on=today,
+                                          reason=reason.strip())]

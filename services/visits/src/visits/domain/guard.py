@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 DEFAULT_QUIET_DAYS = 14
 
@@ -46,3 +46,14 @@ def disturbance_guard(
         "Join that visit's officials in a joint visit, or give an override_reason."
     )
     return GuardDecision(True, nearest, quiet_until, reason)
+
+
+def planned_nearby(plans: Iterable[Any], day: date, quiet_days: int, *, except_plan: Optional[str] = None):
+    """The guard looking forward: the open planned visit (domain.plan.Plan) nearest to `day` within `quiet_days` of it (before or after),
+    which a new plan or a routine visit should join instead of disturbing the enterprise again. None if there is none."""
+    close = [
+        p for p in plans
+        if p.open and p.plan_id != except_plan and abs((p.planned_on - day).days) < quiet_days
+    ]
+    return min(close, key=lambda p: (abs((p.planned_on - day).days), p.planned_on, p.plan_id), default=None)
+

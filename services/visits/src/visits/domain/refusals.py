@@ -48,3 +48,29 @@ class TooSoon(Refused):
 class KeyReused(Refused):
     def __init__(self) -> None:
         super().__init__("this Idempotency-Key was already used for a different request")
+
+
+class JoinPlanned(Refused):
+    """The forward-looking guard: a visit is already planned within the quiet period; join it instead."""
+
+    def __init__(self, plan):
+        day, lead = plan.planned_on.isoformat(), plan.lead.name
+        super().__init__(
+            f"该企业已计划于 {day} 由 {lead} 走访，请加入该次走访，避免重复打扰企业。"
+            f" Join the visit planned on {day} with {lead} (plan {plan.plan_id}): POST …/plans/{plan.plan_id}/join."
+        )
+        self.plan = plan
+
+
+class UnknownPlan(Refused):
+    def __init__(self, plan_id: str):
+        super().__init__(f"unknown plan: {plan_id}")
+        self.plan_id = plan_id
+
+
+class PlanClosed(Refused):
+    """The plan is done or cancelled: it can no longer be joined, carried out or cancelled."""
+
+    def __init__(self, plan):
+        super().__init__(f"plan {plan.plan_id} is {plan.status}, not planned any more")
+        self.plan = plan

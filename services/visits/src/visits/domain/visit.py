@@ -45,6 +45,7 @@ class Visit:
     override_reason: Optional[str]
     logged_at: datetime
     submission: Optional[Submission] = None
+    plan_id: Optional[str] = None  # the planned visit this one carries out
     recorded_by: Optional[str] = None  # the token's name of who logged it (recorded at `logged_at`)
 
     @classmethod
@@ -64,6 +65,7 @@ class Visit:
         today: date,
         logged_at: datetime,
         submission: Optional[Submission] = None,
+        plan_id: Optional[str] = None,
         by: Optional[str] = None,
     ) -> "Visit":
         """A visit as reported, judged on `today`. Whether the enterprise accepts it is `Enterprise.log`'s call."""
@@ -85,6 +87,7 @@ class Visit:
             enterprise_name=enterprise.name, visited_on=visited_on, channel=channel, kind=kind,
             visitors=tuple(o.as_named() for o in visitors), services=tuple(services), summary=summary,
             demands=numbered, override_reason=override_reason, logged_at=logged_at, submission=submission,
+            plan_id=plan_id,
             recorded_by=by,
         )
 
@@ -112,4 +115,5 @@ class Visit:
             summary=self.summary,
             demands=list(self.demands),
             override_reason=self.override_reason,
+            plan_id=self.plan_id,
         )
