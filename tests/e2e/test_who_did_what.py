@@ -8,7 +8,8 @@ real processes on the real Kafka and store:
 - the reporting service stops counting it from that day: the township's May report lists one enterprise fewer than
   April's, and a visit after it left covers nothing.
 
-The services live on 2031-05-20 (CLOCK_TODAY), a month no other test writes to; the enterprises are this test's own."""
+The services live on 20 May of a year drawn per run (CLOCK_TODAY): no other test, nor an earlier run of this one on the
+same Kafka, writes to its April and May; the enterprises are this test's own."""
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +24,8 @@ from tests.support.apps import bearer
 from tests.support.events import uscc
 from tests.support.processes import own_state, wait_for
 
-TODAY = "2031-05-20"
+Y = random.Random().randint(2040, 2099)
+TODAY = f"{Y}-05-20"
 T = "/api/v1/townships/dacheng"
 CLERK, ADMIN = bearer("dacheng_clerk"), bearer("county_admin")
 CLERK_NAME, ADMIN_NAME = "大程镇企业办", "县营商办管理员"
@@ -61,20 +63,20 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
     stamped(call("POST", f"{v}{T}/officials", CLERK, {"official_id": oid, "name": "李县长", "rank": "county"}, 201), CLERK_NAME)
     for eid in (gone, stays):
         stamped(call("POST", f"{v}{T}/enterprises", CLERK, {"enterprise_id": eid, "name": f"企业{eid[-4:]}",
-                "category": "industry", "registered_on": "2031-03-01", "assigned_official_ids": []}, 201), CLERK_NAME)
-    stamped(call("POST", f"{v}{T}/enterprises/{gone}/assignments", CLERK, {"official_id": oid, "start": "2031-03-01"}, 201),
+                "category": "industry", "registered_on": f"{Y}-03-01", "assigned_official_ids": []}, 201), CLERK_NAME)
+    stamped(call("POST", f"{v}{T}/enterprises/{gone}/assignments", CLERK, {"official_id": oid, "start": f"{Y}-03-01"}, 201),
             CLERK_NAME)
-    stamped(call("POST", f"{v}{T}/enterprises/{gone}/assignments/{oid}/end", CLERK, {"end": "2031-04-30"}), CLERK_NAME)
-    visit = call("POST", f"{v}{T}/visits", CLERK, {"enterprise_id": gone, "visited_on": "2031-04-10", "visitor_ids": [oid],
+    stamped(call("POST", f"{v}{T}/enterprises/{gone}/assignments/{oid}/end", CLERK, {"end": f"{Y}-04-30"}), CLERK_NAME)
+    visit = call("POST", f"{v}{T}/visits", CLERK, {"enterprise_id": gone, "visited_on": f"{Y}-04-10", "visitor_ids": [oid],
                  "channel": "in_person", "kind": "routine", "services": ["policy"], "summary": "", "demands": []}, 201)
     stamped(visit, CLERK_NAME)
     stamped(call("GET", f"{v}{T}/visits/{visit['visit_id']}", CLERK), CLERK_NAME)
 
-    # 迁出 from 2031-05-01, and a name corrected on the way; then a visit after it left.
-    changed = call("PATCH", f"{v}{T}/enterprises/{gone}", CLERK, {"status": "moved_out", "status_on": "2031-05-01",
+    # 迁出 from 05-01, and a name corrected on the way; then a visit after it left.
+    changed = call("PATCH", f"{v}{T}/enterprises/{gone}", CLERK, {"status": "moved_out", "status_on": f"{Y}-05-01",
                    "name": "已迁出企业"})
     stamped(changed, CLERK_NAME)
-    assert (changed["status"], changed["status_on"], changed["name"]) == ("moved_out", "2031-05-01", "已迁出企业")
+    assert (changed["status"], changed["status_on"], changed["name"]) == ("moved_out", f"{Y}-05-01", "已迁出企业")
     shown = call("GET", f"{v}{T}/enterprises/{gone}", bearer("dacheng_viewer"))
     assert [(h["action"], h["by"]) for h in shown["history"]] == [
         ("registered", CLERK_NAME), ("assigned", CLERK_NAME), ("assignment_ended", CLERK_NAME), ("changed", CLERK_NAME)]
@@ -82,9 +84,9 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
     assert shown["history"][-1]["status"] == {"from": "active", "to": "moved_out"}
     r = httpx.patch(f"{v}{T}/enterprises/{gone}", json={"status": "gone"}, headers=CLERK, timeout=30)
     assert r.status_code == 422 and "status" in r.text
-    r = httpx.patch(f"{v}{T}/enterprises/{gone}", json={"status": "active", "status_on": "2031-06-01"}, headers=CLERK, timeout=30)
+    r = httpx.patch(f"{v}{T}/enterprises/{gone}", json={"status": "active", "status_on": f"{Y}-06-01"}, headers=CLERK, timeout=30)
     assert r.status_code == 422 and "status_on" in r.text and "future" in r.text
-    call("POST", f"{v}{T}/visits", CLERK, {"enterprise_id": gone, "visited_on": "2031-05-12", "visitor_ids": [oid],
+    call("POST", f"{v}{T}/visits", CLERK, {"enterprise_id": gone, "visited_on": f"{Y}-05-12", "visitor_ids": [oid],
          "channel": "phone", "kind": "routine", "services": [], "summary": "回访", "demands": []}, 201)
 
     # Settings: the township's quiet period and the county's contact budget.
@@ -114,7 +116,7 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
 
     [event] = wait_for(published, 60, "EnterpriseChanged on visits.v1")
     assert event["township"] == "dacheng" and event["data"] == {
-        "enterprise_id": gone, "name": "已迁出企业", "park": None, "status": "moved_out", "status_on": "2031-05-01",
+        "enterprise_id": gone, "name": "已迁出企业", "park": None, "status": "moved_out", "status_on": f"{Y}-05-01",
         "changed_on": TODAY}
 
     # Reporting: listed in April (and covered by its April visit), gone in May whatever else the township has.
@@ -123,7 +125,7 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
         return r.json() if r.status_code == 200 else {}
 
     def both_seen() -> tuple[dict, dict] | None:
-        april, may = report("2031-04"), report("2031-05")
+        april, may = report(f"{Y}-04"), report(f"{Y}-05")
         if april.get("enterprises_visited") == 1 and april["enterprises_registered"] - may.get("enterprises_registered", 0) == 1:
             return april, may
         return None
