@@ -170,6 +170,7 @@ VALUES: dict[str, Any] = {
     "period": PERIOD,
     "year": TODAY.year + 1,
     "unit_id": "dacheng-rss",
+    "month": TODAY.isoformat()[:7],  # the contact budget's county view
 }
 
 

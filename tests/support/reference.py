@@ -25,6 +25,11 @@ Beyond v1 (README, "Reports: the units' figures"; event times compare as instant
 - the events of an issue_id (acknowledged, returned, assigned, followed up) count only when the issue or finding
   itself is known, from its raise or its close; a finding's own figures never mix with the issues' figures;
 - p90 is the nearest rank: the ⌈0.9·n⌉-th smallest value.
+- EnterpriseChanged (beyond v1, README "Enterprises that left the list"): the status in force on a day is the one of
+  the change with the latest `status_on` on or before that day, ties by the latest `time` (as instants); none:
+  active. On a day whose status is moved_out or deregistered the enterprise is off the list. It is counted in
+  `enterprises_registered` if it is on the list on at least one day from max(S, registered_on) to E (checked day by
+  day), and in `enterprises_visited` only by a visit in [S, E] on a day it was not off the list.
 """
 from __future__ import annotations
 
@@ -38,6 +43,7 @@ from fractions import Fraction
 from typing import Any, Iterable, Optional
 
 from contracts.events import (
+    EnterpriseChanged,
     EnterpriseRegistered,
     FindingClosed,
     FindingRaised,
@@ -54,6 +60,7 @@ from contracts.events import (
 )
 
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
+GONE = {"moved_out", "deregistered"}
 
 # ---------------------------------------------------------------------------------------------- periods
 
@@ -167,6 +174,7 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
     S, E = period.start, period.end
 
     registered_on: dict[tuple[str, str], date] = {}
+    changes: dict[tuple[str, str], list[tuple[date, datetime, str]]] = {}
     visits: dict[tuple[str, str], VisitLogged] = {}
     issues, findings, later = _gather(scoped)
     for ev in scoped:
@@ -174,14 +182,26 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
         if isinstance(d, EnterpriseRegistered):
             k = (ev.township, d.enterprise_id)
             registered_on[k] = min(registered_on.get(k, d.registered_on), d.registered_on)
+        elif isinstance(d, EnterpriseChanged):
+            changes.setdefault((ev.township, d.enterprise_id), []).append((d.status_on, ev.time, d.status.value))
         elif isinstance(d, VisitLogged):
             k = (ev.township, d.visit_id)
             assert k not in visits, f"reference: two VisitLogged events for {k} (the generator never makes this)"
             visits[k] = d
 
-    listed = {k for k, on in registered_on.items() if on <= E}
+    def gone_on(k: tuple[str, str], day: date) -> bool:
+        in_force = [c for c in changes.get(k, []) if c[0] <= day]
+        return bool(in_force) and max(in_force, key=lambda c: (c[0], c[1]))[2] in GONE
+
+    def on_list_some_day(k: tuple[str, str], first: date) -> bool:
+        if k not in changes:
+            return True
+        return any(not gone_on(k, first + timedelta(days=n)) for n in range((E - first).days + 1))
+
+    listed = {k for k, on in registered_on.items() if on <= E and on_list_some_day(k, max(S, on))}
     visits_in = {k: v for k, v in visits.items() if S <= v.visited_on <= E}
-    visited = {(t, v.enterprise_id) for (t, _), v in visits_in.items()} & listed
+    visited = {(t, v.enterprise_id) for (t, _), v in visits_in.items()
+               if not gone_on((t, v.enterprise_id), v.visited_on)} & listed
 
     raised = {k for k, i in issues.items() if S <= i.raised_on <= E}
     closed = {k for k, i in issues.items() if i.closed_on is not None and S <= i.closed_on <= E}

@@ -20,7 +20,9 @@ from contracts.topics import INTAKE, ISSUES, TYPES_BY_TOPIC, VISITS, dlq_topic
 SERVICES = asyncapi.SERVICES
 # Who sends what where (README, Architecture): the outbox relays publish, the consumers read and dead-letter.
 OPERATIONS = {
-    "visits": {("send", VISITS), ("receive", ISSUES), ("send", dlq_topic(ISSUES))},  # issues.v1: open issues, 我的企业
+    # 我的企业's open issues and 接触次数: it also reads visits.v1 (its visits and plans) and issues.v1 (demands from outside); the document keeps
+    # one channel per name, so its own visits.v1 shows as sent only (its dead letters show that it reads it).
+    "visits": {("send", VISITS), ("receive", ISSUES), ("send", dlq_topic(VISITS)), ("send", dlq_topic(ISSUES))},
     "issues": {("send", ISSUES), ("receive", VISITS), ("receive", INTAKE), ("send", dlq_topic(VISITS)),
                ("send", dlq_topic(INTAKE))},
     "reporting": {("receive", VISITS), ("receive", ISSUES), ("send", dlq_topic(VISITS)), ("send", dlq_topic(ISSUES))},

@@ -113,8 +113,9 @@ async def test_a_service_counts_the_token_gates_refusals_on_their_route_and_serv
     assert value(text, "http_requests_total", method="GET", route=route, status="401") == 1
     assert value(text, "outbox_pending", relay="visits") == 0
     assert value(text, "lease_held", lease="relay:visits") == 0
-    # Its one consumer (issues.v1, the open issues of 我的企业) has consumed nothing: it is not connected.
-    assert series(text, "consumer_records_total") == [{"group": "visits.open-issues.v1", "topic": "issues.v1"}]
+    # Its consumer (visits.v1 and issues.v1: the contact budget, the open issues of 我的企业) has consumed nothing: it is not connected.
+    assert series(text, "consumer_records_total") == [{"group": "visits.projections.v1", "topic": "visits.v1"},
+                                                      {"group": "visits.projections.v1", "topic": "issues.v1"}]
     assert series(text, "process_resident_memory_bytes")
 
 

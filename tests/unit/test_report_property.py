@@ -3,7 +3,8 @@
 
 Streams hold the contract's report events (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed) and,
 for the lifecycle properties, the issue events beyond v1 as well (routings, 签收, 退回, 协办, 阶段答复, 延期申请/审批,
-deadline changes, 回访 and reopenings, findings, units); built with the contracts package and round-tripped
+deadline changes, 回访 and reopenings, findings, units) and EnterpriseChanged (an enterprise moved out,
+deregistered, suspended or back: README, "Enterprises that left the list"); built with the contracts package and round-tripped
 through encode/parse as a consumer sees them; they are delivered shuffled, with duplicates, into an insert-only
 store (first write wins by `_id`), and the report and the per-unit table of every township and of the county,
 for months, quarters, halves and years of 2025-2026, must equal the reference's field by field.
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from contracts import encode, parse
 from contracts.envelope import new_event
 from contracts.events import (
+    EnterpriseChanged,
     EnterpriseRegistered,
     FindingClosed,
     FindingRaised,
@@ -133,6 +135,8 @@ def short(ev) -> str:
     elif isinstance(d, VisitLogged):
         ranks = ",".join(o.rank.value for o in d.visitors)
         body = f"{d.visit_id} {d.enterprise_id} visited_on={d.visited_on} {d.channel.value} visitors={ranks}"
+    elif isinstance(d, EnterpriseChanged):
+        body = f"{d.enterprise_id} status={d.status.value} status_on={d.status_on}"
     elif isinstance(d, IssueRaised):
         body = f"{d.issue_id} {d.category.value} raised_on={d.raised_on} deadline={d.deadline}"
     elif isinstance(d, IssueClosed):
@@ -237,6 +241,14 @@ def scenarios(draw, with_lifecycle: bool = False) -> Scenario:
                 payloads.append((t, EnterpriseRegistered(
                     enterprise_id=eid, name="测试企业", category="industry", registered_on=on,
                     park=None, assigned_officials=[])))
+            # 0, 1 or 2 status changes (moved out and back, deregistered, suspended), sometimes on the same day.
+            status_days: list[date] = []
+            for _ in range(draw(st.integers(0, 2))):
+                on = draw(st.sampled_from(status_days)) if status_days and draw(st.booleans()) else draw(dates)
+                status_days.append(on)
+                payloads.append((t, EnterpriseChanged(
+                    enterprise_id=eid, name="测试企业", park=None, status_on=on, changed_on=on,
+                    status=draw(st.sampled_from(["active", "suspended", "moved_out", "deregistered"])))))
         for vi in range(draw(st.integers(0, 6))):
             visitors = draw(st.lists(st.sampled_from(OFFICIALS), min_size=1, max_size=3, unique_by=lambda o: o.official_id))
             payloads.append((t, VisitLogged(
@@ -792,3 +804,34 @@ def test_the_officials_scorecards_equal_the_day_by_day_reference(data):
             want = reference_scorecards(scenario.events, township, ref_period(text), quotas)
             problems += [f"[{township or 'county'} {text}] {m}" for m in card_mismatches(got, want)]
     assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} mismatches)"
+
+
+def moved(eid: str, status: str, on: str) -> EnterpriseChanged:
+    return EnterpriseChanged(enterprise_id=eid, name="测试企业", park=None, status=status,
+                             status_on=date.fromisoformat(on), changed_on=date.fromisoformat(on))
+
+
+def test_an_enterprise_that_moved_out_stops_counting_from_its_status_day_and_counts_again_when_back():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(registered(B, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(visit("v-1", A, "2025-02-10"), "2025-02-10T10:00:00+08:00")
+         .add(moved(A, "moved_out", "2025-02-15"), "2025-02-16T10:00:00+08:00")
+         .add(visit("v-2", A, "2025-03-05"), "2025-03-05T10:00:00+08:00")  # after it left: not coverage
+         .add(moved(B, "suspended", "2025-01-20"), "2025-01-20T10:00:00+08:00")  # 停产 stays on the list
+         .add(moved(A, "active", "2025-06-01"), "2025-06-01T10:00:00+08:00"))
+    for order in ([0, 1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1, 0]):
+        feb = s.report("2025-02", order=order)  # on the list 02-01..02-14: counted, and its 02-10 visit covers it
+        assert (feb["enterprises_registered"], feb["enterprises_visited"]) == (2, 1)
+        mar = s.report("2025-03", order=order)  # gone all March: neither listed nor covered by the 03-05 visit
+        assert (mar["enterprises_registered"], mar["enterprises_visited"], mar["visits"]) == (1, 0, 1)
+        assert s.report("2025-05", order=order)["enterprises_registered"] == 1
+        assert s.report("2025-Q2", order=order)["enterprises_registered"] == 2  # back from 06-01
+
+
+def test_of_two_status_changes_on_one_day_the_later_recorded_counts():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(moved(A, "active", "2025-03-01"), "2025-03-02T02:00:00+00:00")
+         .add(moved(A, "deregistered", "2025-03-01"), "2025-03-02T09:00:00+08:00"))  # 01:00Z: earlier, so active holds
+    assert s.report("2025-04")["enterprises_registered"] == 1

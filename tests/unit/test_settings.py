@@ -34,7 +34,7 @@ def variables(cls) -> list[str]:
 
 
 def test_each_service_has_its_defaults():
-    assert (VisitsSettings().port, VisitsSettings().mongodb_db, VisitsSettings().consumer_group) == (8001, "visits", "visits.open-issues.v1")
+    assert (VisitsSettings().port, VisitsSettings().mongodb_db, VisitsSettings().consumer_group) == (8001, "visits", "visits.projections.v1")
     assert (IssuesSettings().port, IssuesSettings().mongodb_db) == (8002, "issues")
     assert IssuesSettings().consumer_group == "issues.intake.v1"
     assert (ReportingSettings().port, ReportingSettings().consumer_group) == (8003, "reporting.projections.v1")

@@ -8,7 +8,8 @@ from contracts.events import PAYLOADS
 # CONTRACTS.md §1, "Topics", written out by hand.
 CONTRACT_TOPICS = {
     "visits.v1": {"EnterpriseRegistered", "VisitLogged", "VisitPlanned", "VisitPlanJoined", "VisitPlanCancelled",
-                  "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded", "EvidenceAttached"},
+                  "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded", "EvidenceAttached",
+                  "EnterpriseChanged"},
     # IssueRaised and IssueClosed are v1; the rest are the documented additions ("more may follow").
     "issues.v1": {"IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
                   "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",

@@ -104,3 +104,15 @@ class SubjectKind(str, Enum):
     procedure = "procedure"  # 办事流程
     unit = "unit"            # 单位、窗口
     other = "other"
+
+
+class EnterpriseStatus(str, Enum):
+    """企业状态: whether an enterprise is on its township's list; moved_out and deregistered have left it."""
+
+    active = "active"              # 在营
+    suspended = "suspended"        # 停产 (still on the list: it needs visiting all the more)
+    moved_out = "moved_out"        # 迁出
+    deregistered = "deregistered"  # 注销
+
+
+LEFT_THE_LIST = frozenset({EnterpriseStatus.moved_out, EnterpriseStatus.deregistered})

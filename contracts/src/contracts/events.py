@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_seri
 from contracts.enums import (
     Channel,
     EnterpriseCategory,
+    EnterpriseStatus,
     FindingSource,
     IssueCategory,
     IssueSource,
@@ -467,10 +468,25 @@ class IssueEvidenceAttached(EvidenceAttached):
     event_type: ClassVar[str] = "IssueEvidenceAttached"
 
 
+class EnterpriseChanged(Payload):
+    """An enterprise of the list edited (visits.v1): its name, park and status (企业状态) after the change. `status_on`
+    is the day the status took effect (for moved_out / deregistered: the day it left the list); `changed_on` the day
+    the change was recorded."""
+
+    event_type: ClassVar[str] = "EnterpriseChanged"
+    subject_field: ClassVar[str] = "enterprise_id"
+    enterprise_id: USCC
+    name: Name
+    park: OptionalName = None
+    status: EnterpriseStatus
+    status_on: LocalDate
+    changed_on: LocalDate
+
+
 V1 = (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed, DemandReported)
 ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated, IssueAcknowledged, IssueReturned,
          IssueCoHandlingSet, IssueProgressNoted, IssueExtensionRequested, IssueExtensionDecided, IssueFollowedUp,
          FindingRaised, FindingClosed, UnitRegistered, VisitPlanned, VisitPlanJoined, VisitPlanCancelled,
          CampaignAnnounced, CampaignInvitationAnswered, AssignmentStarted, AssignmentEnded, EvidenceAttached,
-         IssueEvidenceAttached)
+         IssueEvidenceAttached, EnterpriseChanged)
 PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}

@@ -20,6 +20,7 @@ class FakeRepository:
         self.docs: dict[tuple[str, str], dict[str, Any]] = {}
         self.published: list[tuple[str, Payload]] = []  # (township, event) of every stored change, in order
         self.township_rules: dict[str, Rules] = {}
+        self.rules_history: dict[str, list] = {}
         self.saved_schedules: dict[int, dict[str, Any]] = {}
         self.version_of_calendar = 0
         self.unit_docs: dict[str, dict[str, Any]] = {}
@@ -129,13 +130,20 @@ class FakeRepository:
     async def rules(self, township: str) -> Rules:
         return self.township_rules.get(township, Rules())
 
-    async def set_rules(self, township: str, rules: Rules) -> None:
+    async def set_rules(self, township: str, rules: Rules, by=None, at=None) -> None:
         self.township_rules[township] = rules
+        self.rules_history.setdefault(township, []).append({"rules": rules.model_dump(mode="json"), "recorded_by": by,
+                                                            "recorded_at": at})
+
+    async def rules_recorded(self, township: str) -> dict:
+        history = self.rules_history.get(township, [])
+        last = history[-1] if history else {}
+        return {"recorded_by": last.get("recorded_by"), "recorded_at": last.get("recorded_at"), "history": list(history)}
 
     async def schedules(self) -> dict[int, YearSchedule]:
         return {year: parse_schedule(data) for year, data in self.saved_schedules.items()}
 
-    async def save_schedule(self, year: int, data: dict[str, Any]) -> None:
+    async def save_schedule(self, year: int, data: dict[str, Any], by=None, at=None) -> None:
         self.saved_schedules[year] = data
         self.version_of_calendar += 1
 

@@ -93,3 +93,13 @@ async def test_a_settings_refusal_names_the_field_and_an_unknown_issue_is_a_404(
     assert r.json()["detail"] == [{"loc": ["body", "sla_working_days.labour"], "msg": "must be between 1 and 250 working days",
                                    "type": "value_error"}]
     assert (await client.get(f"{T}/issues/nope", headers=CLERK)).status_code == 404
+
+
+async def test_a_settings_change_names_who_made_it_and_when_and_keeps_the_history(client, clock):
+    first = await client.put(f"{T}/settings", json={"sla_working_days": {"land": 30}}, headers=ADMIN)
+    await client.put(f"{T}/settings", json={"red_after_working_days": 7}, headers=ADMIN)
+    shown = (await client.get(f"{T}/settings", headers=CLERK)).json()
+    assert first.status_code == 200 and first.json()["recorded_by"] == "县营商办管理员"
+    assert (shown["recorded_by"], shown["recorded_at"]) == ("县营商办管理员", clock.now().isoformat())
+    assert [(h["rules"]["sla_working_days"]["land"], h["rules"]["red_after_working_days"], h["recorded_by"])
+            for h in shown["history"]] == [(30, 5, "县营商办管理员"), (30, 7, "县营商办管理员")]

@@ -48,6 +48,9 @@ class FakeRepository:
         self._enterprises: dict[tuple[str, str], _Stored] = {}
         self._visits: dict[tuple[str, str], Visit] = {}
         self._quiet: dict[str, int] = {}
+        self._settings: dict[str, dict[str, Any]] = {}
+        self.contacts_docs: dict[str, dict[str, Any]] = {}  # what visits/contacts.py would have projected
+        self.contact_budget = 4
         self._townships: dict[str, dict[str, Any]] = {}
         self._loaded: WeakKeyDictionary[Enterprise, _Versions] = WeakKeyDictionary()
         self._campaigns: dict[tuple[str, str], tuple[Campaign, int]] = {}  # the stored copy and its version
@@ -113,12 +116,16 @@ class FakeRepository:
             raise ValueError(f"enterprise {enterprise.enterprise_id} was not loaded by this repository")
         return self._enterprises[(enterprise.township, enterprise.enterprise_id)], self._loaded[enterprise]
 
-    async def save_assignments(self, enterprise: Enterprise, happened: Sequence[Payload] = (), at: Optional[datetime] = None) -> bool:
+    async def save_assignments(self, enterprise: Enterprise) -> bool:
+        return await self.save_changes(enterprise, (), None)
+
+    async def save_changes(self, enterprise: Enterprise, happened: Sequence[Payload], at: Optional[datetime]) -> bool:
         await self._turn()
         stored, read = self._stored(enterprise)
         if read.version != stored.version:
             return False
-        stored.enterprise.assignments = list(enterprise.assignments)
+        for name in r.EDITABLE:
+            setattr(stored.enterprise, name, copy.deepcopy(getattr(enterprise, name)))
         self.published += [(enterprise.township, p, at) for p in happened]
         stored.version += 1
         self._remember(enterprise, stored)
@@ -191,6 +198,8 @@ class FakeRepository:
         if read.guard_version != stored.guard_version:
             return False
         stored.enterprise.plans = list(enterprise.plans)
+        for name in ("history", "recorded_by", "recorded_at"):
+            setattr(stored.enterprise, name, copy.deepcopy(getattr(enterprise, name)))
         stored.guard_version += 1
         self.published += [(enterprise.township, p, at) for p in happened]
         self._remember(enterprise, stored)
@@ -280,12 +289,27 @@ class FakeRepository:
 
     # --- township settings and the registry ------------------------------------------------------------------
 
+    async def contact_warning(self, enterprise_id: str, planned_on: date, plan_id: str) -> Optional[dict[str, Any]]:
+        """The contact budget's warning on the projected contacts (`contacts_doc`: enterprise_id → its contacts
+        document, as visits/contacts.py projects it) and `contact_budget`."""
+        from visits import contacts
+        doc = self.contacts_docs.get(enterprise_id, {"_id": enterprise_id})
+        return contacts.warning(contacts.count(doc, contacts.month_of(planned_on)), self.contact_budget, planned_on, plan_id)
+
     async def quiet_days(self, township: str) -> int:
         await self._turn()
         return self._quiet.get(township, DEFAULT_QUIET_DAYS)
 
-    async def set_quiet_days(self, township: str, days: int) -> None:
+    async def set_quiet_days(self, township: str, days: int, by: Optional[str] = None, at: Optional[datetime] = None) -> None:
         self._quiet[township] = days
+        stamp = {"recorded_by": by, "recorded_at": at.isoformat() if at else None}
+        self._settings.setdefault(township, {"history": []}).update(stamp)
+        self._settings[township]["history"].append({"quiet_period_days": days, **stamp})
+
+    async def settings(self, township: str) -> dict[str, Any]:
+        kept = self._settings.get(township, {"history": []})
+        return {"quiet_period_days": await self.quiet_days(township), "recorded_by": kept.get("recorded_by"),
+                "recorded_at": kept.get("recorded_at"), "history": list(kept["history"])}
 
     async def seed_townships(self) -> None:
         for township, name in SEED_TOWNSHIPS.items():

@@ -86,9 +86,9 @@ async def test_of_two_concurrent_assignments_of_one_official_one_is_refused(seed
 
 
 async def test_an_assignment_that_never_gets_its_turn_is_a_conflict(seeded, clock, monkeypatch):
-    async def always_stale(enterprise, happened=(), at=None):
+    async def always_stale(enterprise, happened, at):
         return False
 
-    monkeypatch.setattr(seeded, "save_assignments", always_stale)
+    monkeypatch.setattr(seeded, "save_changes", always_stale)
     with pytest.raises(Conflict, match="being changed by someone else"):
         await handlers.assign(seeded, T, E1, AssignmentIn(official_id="t-hao"), clock=clock)

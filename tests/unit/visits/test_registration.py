@@ -12,9 +12,10 @@ from visits import handlers
 
 
 async def test_an_official_is_registered_and_shown_without_its_request_hash(repo):
-    shown = await handlers.register_official(repo, T, official(unit="县政府"), None)
-    assert shown == {"township": T, "official_id": "c-li", "name": "李县长", "rank": "county", "unit": "县政府",
-                     "idempotency_key": None}
+    shown = await handlers.register_official(repo, T, official(unit="县政府"), None, by="大程镇营商办")
+    assert {k: v for k, v in shown.items() if k != "recorded_at"} == {
+        "township": T, "official_id": "c-li", "name": "李县长", "rank": "county", "unit": "县政府",
+        "recorded_by": "大程镇营商办", "idempotency_key": None}
     assert [o["official_id"] for o in await repo.list_officials(T)] == ["c-li"]
 
 
@@ -38,11 +39,15 @@ async def test_a_retried_official_gets_the_first_result_and_a_reused_key_with_an
 async def test_an_enterprise_is_registered_with_its_officials_assigned_and_published(repo, clock):
     for oid, name in [("c-li", "李县长"), ("t-hao", "郝书记")]:
         await handlers.register_official(repo, T, official(oid, name), None)
-    shown = await handlers.register_enterprise(repo, T, enterprise(E1, "c-li", "t-hao", park="园区"), None, clock=clock)
+    shown = await handlers.register_enterprise(repo, T, enterprise(E1, "c-li", "t-hao", park="园区"), None, clock=clock,
+                                               by="大程镇营商办")
+    at = clock.now().isoformat()
     assert shown == {
         "township": T, "enterprise_id": E1, "name": "企业D13A", "category": "industry", "registered_on": "2026-01-05",
         "park": "园区", "assignments": [{"official_id": "c-li", "start": "2026-01-05", "end": None},
                                       {"official_id": "t-hao", "start": "2026-01-05", "end": None}],
+        "status": "active", "status_on": "2026-01-05", "recorded_by": "大程镇营商办", "recorded_at": at,
+        "history": [{"action": "registered", "by": "大程镇营商办", "at": at, "registered_on": "2026-01-05"}],
         "idempotency_key": None,
     }
     [(township, event, at)] = repo.published

@@ -207,12 +207,13 @@ async def run_sweep(township: str, _: Admin, c: Ctx, request: Request, on: Annot
 
 @router.get(T + "/settings", tags=["township"])
 async def get_rules(township: str, _: Viewer, c: Ctx):
-    return (await c.repo.rules(township)).model_dump(mode="json")
+    return {**(await c.repo.rules(township)).model_dump(mode="json"), **await c.repo.rules_recorded(township)}
 
 
 @router.put(T + "/settings", tags=["township"])
-async def put_rules(township: str, body: RulesIn, _: Admin, c: Ctx):
-    return (await handlers.change_rules(c, township, body)).model_dump(mode="json")
+async def put_rules(township: str, body: RulesIn, who: Admin, c: Ctx):
+    rules = await handlers.change_rules(c, township, body, who.name)
+    return {**rules.model_dump(mode="json"), **await c.repo.rules_recorded(township)}
 
 
 @router.get("/calendar", tags=["calendar"], summary="Years whose official holiday schedule is known")
@@ -221,8 +222,8 @@ async def calendar_years(_: Annotated[Principal, Depends(county_access(Role.view
 
 
 @router.put("/calendar/{year}", tags=["calendar"], summary="Load a year's official holiday schedule; provisional deadlines are recounted")
-async def load_calendar(year: Annotated[int, Path(ge=2000, le=2099)], _: CountyAdmin, c: Ctx, request: Request, schedule: Annotated[dict, Body()]):
-    return await handlers.load_schedule(c, year, schedule)  # in force on every replica from its next request
+async def load_calendar(year: Annotated[int, Path(ge=2000, le=2099)], who: CountyAdmin, c: Ctx, request: Request, schedule: Annotated[dict, Body()]):
+    return await handlers.load_schedule(c, year, schedule, who.name)  # in force on every replica from its next request
 
 
 # ------------------------------------------------------------------------------------ units and routing

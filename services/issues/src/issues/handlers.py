@@ -346,15 +346,15 @@ async def recount_provisional(ctx: Context, year: int) -> int:
 # ---------------------------------------------------------------------------------------- rules and calendar
 
 
-async def change_rules(ctx: Context, township: str, body: RulesIn) -> Rules:
-    """A township's SLA and thresholds; what the body leaves out keeps its value."""
+async def change_rules(ctx: Context, township: str, body: RulesIn, by: Optional[str] = None) -> Rules:
+    """A township's SLA and thresholds; what the body leaves out keeps its value. Who and when are kept with them."""
     with _answered():
         rules = body.applied_to(await ctx.repo.rules(township))
-    await ctx.repo.set_rules(township, rules)
+    await ctx.repo.set_rules(township, rules, by, ctx.clock.now().isoformat())
     return rules
 
 
-async def load_schedule(ctx: Context, year: int, schedule: dict[str, Any]) -> dict[str, Any]:
+async def load_schedule(ctx: Context, year: int, schedule: dict[str, Any], by: Optional[str] = None) -> dict[str, Any]:
     """A year's official holiday schedule, in force on every replica from its next request; the provisional
     deadlines are recounted."""
     try:
@@ -363,5 +363,5 @@ async def load_schedule(ctx: Context, year: int, schedule: dict[str, Any]) -> di
         raise Invalid("schedule", str(exc)) from None
     if parsed.year != year:
         raise Invalid("year", f"the body is the schedule of {parsed.year}, not {year}")
-    await ctx.repo.save_schedule(year, schedule)
+    await ctx.repo.save_schedule(year, schedule, by, ctx.clock.now().isoformat())
     return {"year": year, "recounted": await recount_provisional(ctx, year)}

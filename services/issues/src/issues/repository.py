@@ -293,14 +293,26 @@ class Repository:
         doc = await self.db[SETTINGS].find_one({"_id": township})
         return Rules.model_validate(doc["rules"]) if doc and "rules" in doc else Rules()  # routing alone makes the doc
 
-    async def set_rules(self, township: str, rules: Rules) -> None:
-        await self.db[SETTINGS].update_one({"_id": township}, {"$set": {"rules": rules.model_dump(mode="json")}}, upsert=True)
+    async def set_rules(self, township: str, rules: Rules, by: Optional[str] = None, at: Optional[str] = None) -> None:
+        """The rules, who set them and when, and a history of every change (who, when, the rules set)."""
+        stamp = {"recorded_by": by, "recorded_at": at}
+        rules_doc = rules.model_dump(mode="json")
+        await self.db[SETTINGS].update_one(
+            {"_id": township}, {"$set": {"rules": rules_doc, **stamp}, "$push": {"history": {"rules": rules_doc, **stamp}}},
+            upsert=True)
+
+    async def rules_recorded(self, township: str) -> dict[str, Any]:
+        """Who set the township's rules last and when, and every change."""
+        doc = await self.db[SETTINGS].find_one({"_id": township}) or {}
+        return {"recorded_by": doc.get("recorded_by"), "recorded_at": doc.get("recorded_at"), "history": doc.get("history", [])}
 
     async def schedules(self) -> dict[int, YearSchedule]:
         return {d["_id"]: parse_schedule(d["schedule"]) async for d in self.db[CALENDAR].find({})}
 
-    async def save_schedule(self, year: int, data: dict[str, Any]) -> None:
-        await self.db[CALENDAR].update_one({"_id": year}, {"$set": {"schedule": data}}, upsert=True)
+    async def save_schedule(self, year: int, data: dict[str, Any], by: Optional[str] = None, at: Optional[str] = None) -> None:
+        stamp = {"recorded_by": by, "recorded_at": at}
+        await self.db[CALENDAR].update_one({"_id": year}, {"$set": {"schedule": data, **stamp},
+                                                           "$push": {"history": stamp}}, upsert=True)
         await self.db[CALENDAR_VERSION].update_one({"_id": "calendar"}, {"$inc": {"v": 1}}, upsert=True)  # after
 
     async def calendar_version(self) -> int:

@@ -13,6 +13,7 @@ from contracts.envelope import CloudEvent
 from contracts.events import (
     AssignmentEnded,
     AssignmentStarted,
+    EnterpriseChanged,
     EnterpriseRegistered,
     FindingClosed,
     FindingRaised,
@@ -42,9 +43,11 @@ FINDINGS_RAISED = "findings_raised"
 FINDINGS_CLOSED = "finding_closures"
 STARTS = "assignment_starts"  # 包抓 of an official to an enterprise, from started_on (scorecards.py)
 ENDS = "assignment_ends"
+ENTERPRISE_CHANGES = "enterprise_changes"
 # A township's facts: what its reports are computed from (read by township).
 COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNED, ACKNOWLEDGED, RETURNED, FOLLOWED_UP,
-               FINDINGS_RAISED, FINDINGS_CLOSED, STARTS, ENDS)
+               FINDINGS_RAISED, FINDINGS_CLOSED, STARTS, ENDS,
+               ENTERPRISE_CHANGES)
 # The unit registry: county-wide (a county unit works every township's issues), read whole for the units' names.
 # Not a township's fact: a township with only units registered has no report, and the county report no "county" row.
 UNITS = "units"
@@ -61,6 +64,8 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(VISITS, _visit(event, data))]
     if isinstance(data, EnterpriseRegistered):
         return [(ENTERPRISES, _enterprise(event, data))]
+    if isinstance(data, EnterpriseChanged):
+        return [(ENTERPRISE_CHANGES, _change(event, data))]
     if isinstance(data, IssueRaised):
         return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
                                      responsible_unit=data.responsible_unit, unit_id=data.unit_id))]
@@ -162,5 +167,18 @@ def _enterprise(event: CloudEvent[Any], e: EnterpriseRegistered) -> dict[str, An
         "category": e.category.value,
         "registered_on": e.registered_on.isoformat(),
         "assigned_officials": [o.model_dump(mode="json") for o in e.assigned_officials],
+        "event_id": event.id,
+    }
+
+
+def _change(event: CloudEvent[Any], c: EnterpriseChanged) -> dict[str, Any]:
+    # One fact per event: the report takes, for each day, the status with the latest status_on (then time) before it.
+    return {
+        "_id": fact_key(event.township, c.enterprise_id, "changed", event.id),
+        "township": event.township,
+        "enterprise_id": c.enterprise_id,
+        "status": c.status.value,
+        "status_on": c.status_on.isoformat(),
+        "time": event.time.astimezone(timezone.utc).isoformat(),
         "event_id": event.id,
     }

@@ -7,6 +7,12 @@ Beyond contract v1 the issue events refine two figures, and only when such event
 
 The units' figures (解决率, working days to acknowledge and to close, 退回, findings, and the per-unit table)
 are added beside them (`FIGURES` 2); each is defined in the README, "Reports: the units' figures".
+
+And EnterpriseChanged refines coverage (README, "Enterprises that left the list"): an enterprise is off its list on
+day d when its status in force on d (the EnterpriseChanged with the latest status_on ≤ d, then the latest time; else
+active) is moved_out or deregistered. `enterprises_registered` counts those registered on or before E that are on
+the list on at least one day of [max(S, registered_on), E]; `enterprises_visited` those of them with a visit in
+[S, E] on a day they were not off the list.
 """
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from reporting.facts import (
     ASSIGNED,
     CLOSED,
     DEADLINES,
+    ENTERPRISE_CHANGES,
     ENTERPRISES,
     FINDINGS_CLOSED,
     FINDINGS_RAISED,
@@ -38,6 +45,7 @@ SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
 FIGURES = 2
 UNIT_COUNTS = ("received", "acknowledged", "acknowledged_on_time", "closed", "closed_on_time", "resolved", "returned",
                "followed_up", "satisfied")
+LEFT = {"moved_out", "deregistered"}  # the statuses of an enterprise that left the list (迁出, 注销)
 _PERIOD = re.compile(r"(?P<y>[0-9]{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?")
 
 
@@ -126,6 +134,27 @@ def _items(facts: dict[str, list[dict]], raised_name: str, closed_name: str) -> 
         issues[k] = _Issue(basis.get("enterprise_id"), basis["raised_on"], basis["deadline"], basis["category"], close,
                            _latest(reopens, "reopened_on"), changes, raised)
     return issues
+
+
+class Statuses:
+    """Each enterprise's status over time, from its EnterpriseChanged facts; without any, on the list throughout."""
+
+    def __init__(self, changes: Iterable[dict]):
+        self._by: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for d in changes:
+            self._by.setdefault((d["township"], d["enterprise_id"]), []).append((d["status_on"], d["time"], d["status"]))
+        for steps in self._by.values():
+            steps.sort()
+
+    def off_list(self, k: tuple[str, str], day: str) -> bool:
+        steps = [s for s in self._by.get(k, ()) if s[0] <= day]
+        return bool(steps) and steps[-1][2] in LEFT
+
+    def on_list_some_day(self, k: tuple[str, str], first: str, last: str) -> bool:
+        """On the list on at least one day of [first, last]: on `first`, or some change in (first, last] puts it back."""
+        if not self.off_list(k, first):
+            return True
+        return any(first < on <= last and not self.off_list(k, on) for on, _, _ in self._by.get(k, ()))
 
 
 @dataclass
@@ -222,10 +251,12 @@ def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period)
     for d in facts.get(ENTERPRISES, []):
         k = (d["township"], d["enterprise_id"])
         registered[k] = min(registered.get(k, d["registered_on"]), d["registered_on"])
-    listed = {k for k, on in registered.items() if on <= e}
+    statuses = Statuses(facts.get(ENTERPRISE_CHANGES, []))
+    listed = {k for k, on in registered.items() if on <= e and statuses.on_list_some_day(k, max(s, on), e)}
 
     visits = {(d["township"], d["visit_id"]): d for d in facts.get(VISITS, []) if s <= d["visited_on"] <= e}
-    visited = {(t, v["enterprise_id"]) for (t, _), v in visits.items()} & listed
+    visited = {(t, v["enterprise_id"]) for (t, _), v in visits.items()
+               if not statuses.off_list((t, v["enterprise_id"]), v["visited_on"])} & listed
 
     issues = issues_of(facts)
     raised = {k for k, i in issues.items() if s <= i.raised_on <= e}

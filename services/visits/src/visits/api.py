@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from buildingblocks.auth import Principal, Role, ScopeRules, authenticate, county_access, township_access
 from buildingblocks.clock import Clock
 from contracts.types import TOWNSHIP_PATTERN, LocalDate
-from visits import checkin, handlers
+from visits import checkin, contacts, handlers
 from buildingblocks.errors import NotFound
-from visits.repository import Repository
+from visits.repository import SETTINGS, Repository
 from visits.requests import (
     REQUEST_DAY,
     AnswerIn,
@@ -19,6 +19,8 @@ from visits.requests import (
     AssignmentIn,
     CampaignIn,
     CountyOfficialIn,
+    ContactBudgetIn,
+    EnterpriseChange,
     EnterpriseIn,
     OfficialIn,
     PlanCancelIn,
@@ -33,8 +35,10 @@ BASE = "/api/v1/townships/{township}"
 router = APIRouter(prefix=BASE)
 registry_router = APIRouter(prefix="/api/v1/townships", tags=["townships (registry)"])
 officials_router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
-# For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path.
-SCOPE_RULES = ScopeRules(township=[BASE])
+contacts_router = APIRouter(prefix="/api/v1/contacts", tags=["contact budget (接触次数)"])
+# For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path;
+# the contact counts are the county's.
+SCOPE_RULES = ScopeRules(township=[BASE], county=[contacts_router.prefix])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
@@ -43,6 +47,7 @@ CountyAdmin = Annotated[Principal, Depends(county_access(Role.admin))]
 CountyClerk = Annotated[Principal, Depends(county_access(Role.clerk))]
 CountyViewer = Annotated[Principal, Depends(county_access(Role.viewer))]
 OfficialId = Annotated[str, Path(min_length=1, max_length=128, description="the official's id")]
+Month = Annotated[str, Path(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 IdempotencyKey = Annotated[
     Optional[str],
     Header(alias="Idempotency-Key", max_length=200, description="a retry with the same key returns the first result"),
@@ -114,8 +119,8 @@ async def township_official_enterprises(township: str, official_id: OfficialId, 
 
 
 @router.post("/officials", status_code=201, tags=["officials"])
-async def register_official(township: str, body: OfficialIn, _: Clerk, repo: Repo, key: IdempotencyKey = None):
-    return await handlers.register_official(repo, township, body, key)
+async def register_official(township: str, body: OfficialIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.register_official(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/officials", tags=["officials"])
@@ -124,8 +129,8 @@ async def list_officials(township: str, _: Viewer, repo: Repo):
 
 
 @router.post("/enterprises", status_code=201, tags=["enterprises"])
-async def register_enterprise(township: str, body: EnterpriseIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
-    return await handlers.register_enterprise(repo, township, body, key, clock=now)
+async def register_enterprise(township: str, body: EnterpriseIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.register_enterprise(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/enterprises", tags=["enterprises"], summary="The township's enterprises with their last visit")
@@ -136,14 +141,14 @@ async def list_enterprises(township: str, _: Viewer, repo: Repo, now: Now, on: O
 @router.post("/enterprises/import", tags=["enterprises"], summary="Register the enterprises of a CSV or XLSX export")
 async def import_enterprises(
     township: str,
-    _: Clerk,
+    who: Clerk,
     repo: Repo,
     now: Now,
     file: Annotated[UploadFile, File(description="the platform's export, .csv or .xlsx")],
     good_rows_only: Annotated[bool, Query(description="import the good rows even if some rows are bad")] = False,
 ):
     content = await file.read()
-    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", content, good_rows_only, clock=now)
+    ok, report = await handlers.import_enterprises(repo, township, file.filename or "", content, good_rows_only, clock=now, by=who.name)
     return JSONResponse(report, status_code=200 if ok else 422)
 
 
@@ -152,23 +157,29 @@ async def get_enterprise(township: str, enterprise_id: str, _: Viewer, repo: Rep
     return await handlers.enterprise(repo, township, enterprise_id.upper(), on or now.today())
 
 
+@router.patch("/enterprises/{enterprise_id}", tags=["enterprises"],
+              summary="Edit the name, park or status (在营/停产/迁出/注销 with the day); publishes EnterpriseChanged")
+async def change_enterprise(township: str, enterprise_id: str, body: EnterpriseChange, who: Clerk, repo: Repo, now: Now):
+    return await handlers.change_enterprise(repo, township, enterprise_id.upper(), body, clock=now, by=who.name)
+
+
 @router.post("/enterprises/{enterprise_id}/assignments", status_code=201, tags=["assignments (包抓)"])
-async def assign(township: str, enterprise_id: str, body: AssignmentIn, _: Clerk, repo: Repo, now: Now):
-    return await handlers.assign(repo, township, enterprise_id.upper(), body, clock=now)
+async def assign(township: str, enterprise_id: str, body: AssignmentIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.assign(repo, township, enterprise_id.upper(), body, clock=now, by=who.name)
 
 
 @router.post("/enterprises/{enterprise_id}/assignments/{official_id}/end", tags=["assignments (包抓)"])
 async def end_assignment(
-    township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, _: Clerk, repo: Repo, now: Now
+    township: str, enterprise_id: str, official_id: str, body: AssignmentEnd, who: Clerk, repo: Repo, now: Now
 ):
-    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, reason=body.reason, clock=now)
+    return await handlers.end_assignment(repo, township, enterprise_id.upper(), official_id, body.end, reason=body.reason, clock=now, by=who.name)
 
 
 @router.post("/visits", status_code=201, tags=["visits"], dependencies=[Depends(judged_on_the_clock)])
 async def log_visit(
     request: Request, township: str, body: VisitIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None
 ):
-    logged = await handlers.log_visit(repo, township, body, key, clock=now)
+    logged = await handlers.log_visit(repo, township, body, key, clock=now, by=who.name)
     if body.check_in is not None:  # stored beside the visit (visits.checkin), after it: the visit stands either way
         logged = {**logged, "check_in": await checkin.record(request, township, logged, body.check_in, who)}
     return logged
@@ -204,13 +215,13 @@ async def visit_guard(township: str, _: Viewer, repo: Repo, now: Now, on: On = N
 
 @router.get("/settings", tags=["township"])
 async def get_settings(township: str, _: Viewer, repo: Repo):
-    return {"quiet_period_days": await repo.quiet_days(township)}
+    return await repo.settings(township)
 
 
 @router.put("/settings", tags=["township"])
-async def put_settings(township: str, body: TownshipSettingsIn, _: Admin, repo: Repo):
-    await repo.set_quiet_days(township, body.quiet_period_days)
-    return {"quiet_period_days": body.quiet_period_days}
+async def put_settings(township: str, body: TownshipSettingsIn, who: Admin, repo: Repo, now: Now):
+    await repo.set_quiet_days(township, body.quiet_period_days, who.name, now.now())
+    return await repo.settings(township)
 
 
 
@@ -219,8 +230,8 @@ async def put_settings(township: str, body: TownshipSettingsIn, _: Admin, repo: 
 
 @router.post("/plans", status_code=201, tags=["plans (走访计划)"],
              summary="Plan a visit for today or later; 409 with `join` when another plan is within the quiet period")
-async def plan_visit(township: str, body: PlanIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
-    return await handlers.plan_visit(repo, township, body, key, clock=now)
+async def plan_visit(township: str, body: PlanIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.plan_visit(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/plans", tags=["plans (走访计划)"], summary="The township's plans by day; official_id: the plans they are in")
@@ -243,13 +254,13 @@ async def get_plan(township: str, plan_id: str, _: Viewer, repo: Repo):
 
 
 @router.post("/plans/{plan_id}/join", tags=["plans (走访计划)"], summary="联合走访: join the planned visit in one step")
-async def join_plan(township: str, plan_id: str, body: PlanJoinIn, _: Clerk, repo: Repo, now: Now):
-    return await handlers.join_plan(repo, township, plan_id, body.official_id, clock=now)
+async def join_plan(township: str, plan_id: str, body: PlanJoinIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.join_plan(repo, township, plan_id, body.official_id, clock=now, by=who.name)
 
 
 @router.post("/plans/{plan_id}/cancel", tags=["plans (走访计划)"], summary="Cancel a plan, with a reason")
-async def cancel_plan(township: str, plan_id: str, body: PlanCancelIn, _: Clerk, repo: Repo, now: Now):
-    return await handlers.cancel_plan(repo, township, plan_id, body.reason, clock=now)
+async def cancel_plan(township: str, plan_id: str, body: PlanCancelIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.cancel_plan(repo, township, plan_id, body.reason, clock=now, by=who.name)
 
 
 @router.post("/campaigns", status_code=201, tags=["campaigns (企业走访日)"])
@@ -283,3 +294,36 @@ async def make_campaign_plans(township: str, campaign_id: str, _: Clerk, repo: R
             summary="Planned against done, per enterprise and per leader")
 async def campaign_progress(township: str, campaign_id: str, _: Viewer, repo: Repo):
     return await handlers.campaign_progress(repo, township, campaign_id)
+
+
+# --- the contact budget (接触次数): the county's ----------------------------------------------------------------
+
+
+def _county_only(township: str) -> None:
+    if township != "county":  # a county setting: no township has one of its own
+        raise NotFound("setting", [f"{township}/contact-budget"])
+
+
+@router.get("/contact-budget", tags=["contact budget (接触次数)"],
+            summary="The county's budget of contacts per enterprise per month (path township: county)")
+async def get_contact_budget(township: str, _: Viewer, repo: Repo):
+    _county_only(township)
+    return await contacts.budget(repo.db, SETTINGS)
+
+
+@router.put("/contact-budget", tags=["contact budget (接触次数)"], summary="Set the county's contact budget (county admin)")
+async def put_contact_budget(township: str, body: ContactBudgetIn, who: Admin, repo: Repo, now: Now):
+    _county_only(township)
+    await contacts.set_budget(repo.db, SETTINGS, body.max_contacts_per_month, who.name, now.now().isoformat())
+    return await contacts.budget(repo.db, SETTINGS)
+
+
+@contacts_router.get("/{month}", summary="The month's most-contacted enterprises, county-wide (visits, plans, hotline and platform demands)")
+async def most_contacted(
+    month: Month, _: CountyViewer, repo: Repo,
+    limit: Annotated[int, Query(ge=1, le=1000, description="how many enterprises, most contacted first")] = 20,
+):
+    limit_n = (await contacts.budget(repo.db, SETTINGS))["max_contacts_per_month"]
+    found = await contacts.of_month(repo.db, month)
+    return {"month": month, "budget": limit_n, "over_budget": sum(c.contacts > limit_n for c in found),
+            "enterprises": [c.shown(limit_n) for c in found[:limit]]}

@@ -10,7 +10,7 @@ from buildingblocks.evidence_store import EVIDENCE, EvidenceStore
 from buildingblocks.service import Service
 from buildingblocks.consumer import Received
 from contracts.topics import ISSUES, VISITS
-from visits import api, checkin, evidence, handlers, open_issues, settings
+from visits import api, checkin, contacts, evidence, handlers, open_issues, settings
 from visits.repository import OUTBOX_COLLECTIONS, Repository
 
 log = logging.getLogger("visits")
@@ -27,6 +27,7 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
 
     async def start(_service: Service) -> None:
         await repository.ensure_indexes()
+        await contacts.ensure_indexes(service.db)
         await repository.seed_townships()
         await evidence_store.ensure_indexes()
         tasks["recovery"] = asyncio.create_task(recover_forever(), name="visits:recover-reserved")
@@ -52,11 +53,15 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
     service.relays.append(outbox.attach(service, [*OUTBOX_COLLECTIONS, EVIDENCE]))
     service.publishes(VISITS)
 
-    async def issues_seen(batch: list[Received]) -> None:
-        await open_issues.project(service.db, [r.event for r in batch])
+    async def projected(batch: list[Received]) -> None:
+        seen = [r.event for r in batch]
+        await open_issues.project(service.db, seen)  # 我的企业: which issues are open
+        await contacts.project(service.db, seen)  # 接触次数: its own visits and plans, and demands from outside
 
-    service.consume([ISSUES], issues_seen)
-    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.officials_router, api.router, evidence.router, checkin.router], scope=api.SCOPE_RULES)
+    service.consume([VISITS, ISSUES], projected)
+    app = service.http_app("visits", "0.1.0", routers=[api.registry_router, api.officials_router, api.router,
+                                                      api.contacts_router, evidence.router, checkin.router],
+                           scope=api.SCOPE_RULES)
     app.state.repository = repository
     app.state.evidence = evidence_store
     app.state.check_in_radius_m = config.check_in_radius_m

@@ -21,7 +21,7 @@ from visits.domain import Campaign, Enterprise, Official, Plan, Submission, Visi
 from visits.importing import ImportFileError, RowError, read_enterprises
 from visits import open_issues
 from visits.domain import COUNTY
-from visits.requests import AnswerIn, AssignmentIn, CampaignIn, CountyOfficialIn, EnterpriseIn, OfficialIn, PlanIn, VisitIn
+from visits.requests import AnswerIn, AssignmentIn, CampaignIn, CountyOfficialIn, EnterpriseChange, EnterpriseIn, OfficialIn, PlanIn, VisitIn
 
 RESERVE_ATTEMPTS = 50  # each round of conflicting reservations lets one through: enough for 50 at once
 CHANGE_ATTEMPTS = 5  # of an enterprise's assignments
@@ -85,8 +85,11 @@ async def _loaded(repo: r.Repository, township: str, enterprise_id: str) -> Ente
 # --- officials and enterprises -------------------------------------------------------------------------------
 
 
-async def register_official(repo: r.Repository, township: str, body: OfficialIn, idem: Optional[str]) -> dict:
-    official = Official(township, body.official_id, body.name, body.rank, body.unit, _submission(body, idem))
+async def register_official(
+    repo: r.Repository, township: str, body: OfficialIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
+) -> dict:
+    official = Official(township, body.official_id, body.name, body.rank, body.unit, _submission(body, idem), by, clock.now())
     try:
         await repo.add_official(official)
     except r.AlreadyExists as exists:
@@ -109,13 +112,14 @@ def _already(exists: r.AlreadyExists, submission: Submission, what: str) -> dict
 
 
 async def register_enterprise(
-    repo: r.Repository, township: str, body: EnterpriseIn, idem: Optional[str], *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, body: EnterpriseIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     assigned = await _known(repo, township, body.assigned_official_ids)
     enterprise, happened = Enterprise.register(
         township=township, enterprise_id=body.enterprise_id, name=body.name, category=body.category,
         registered_on=body.registered_on, park=body.park, assigned=assigned, today=clock.today(),
-        submission=_submission(body, idem),
+        submission=_submission(body, idem), by=by, at=clock.now(),
     )
     try:
         await repo.add_enterprise(enterprise, happened, at=clock.now())
@@ -125,7 +129,8 @@ async def register_enterprise(
 
 
 async def import_enterprises(
-    repo: r.Repository, township: str, filename: str, content: bytes, good_rows_only: bool, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, filename: str, content: bytes, good_rows_only: bool, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> tuple[bool, dict]:
     """Register the enterprises of a platform export. With any bad row nothing is imported, unless
     `good_rows_only`; enterprises already registered are left as they are, so a re-import changes nothing."""
@@ -164,7 +169,7 @@ async def import_enterprises(
             assigned_official_ids=list(row.assigned_official_ids),
         )
         try:
-            await register_enterprise(repo, township, body, None, clock=clock)
+            await register_enterprise(repo, township, body, None, clock=clock, by=by)
             report["imported"].append(row.enterprise_id)
         except Conflict:
             report["already_registered"].append(row.enterprise_id)
@@ -183,32 +188,38 @@ async def enterprise(repo: r.Repository, township: str, enterprise_id: str, on: 
 # --- 包抓 assignments ----------------------------------------------------------------------------------------
 
 
-async def _change_assignments(repo: r.Repository, township: str, enterprise_id: str, change, clock: Clock) -> dict:
+async def _change_enterprise(repo: r.Repository, township: str, enterprise_id: str, change, clock: Clock) -> dict:
+    """Load, change (the change returns its events), save with them; again on a concurrent change."""
     for _ in range(CHANGE_ATTEMPTS):  # a concurrent change of the enterprise: read it again and change that
         enterprise = await _loaded(repo, township, enterprise_id)
+        written = len(enterprise.history)
         with _refusals():
             happened = change(enterprise)
-        if await repo.save_assignments(enterprise, happened, clock.now()):
+        if len(enterprise.history) == written:  # nothing changed: nothing to save
+            return enterprise_view(enterprise, clock.today())
+        if await repo.save_changes(enterprise, happened, clock.now()):
             return enterprise_view(enterprise, clock.today())
     raise Conflict("the enterprise is being changed by someone else; try again")
 
 
 async def assign(
-    repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, enterprise_id: str, body: AssignmentIn, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     """Assign a township's or the county's official (AssignmentStarted, and AssignmentEnded if an end is given)."""
     [official] = await _known(repo, township, [body.official_id])
-    return await _change_assignments(
-        repo, township, enterprise_id, lambda e: e.assign(official, body.start, body.end, clock.today()), clock
+    return await _change_enterprise(
+        repo, township, enterprise_id, lambda e: e.assign(official, body.start, body.end, clock.today(), by, clock.now()),
+        clock,
     )
 
 
 async def end_assignment(
     repo: r.Repository, township: str, enterprise_id: str, official_id: str, end: date, *, reason: str = "",
-    clock: Clock = clocks.clock,
+    clock: Clock = clocks.clock, by: Optional[str] = None,
 ) -> dict:
-    return await _change_assignments(
-        repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end, reason), clock
+    return await _change_enterprise(
+        repo, township, enterprise_id, lambda e: e.end_assignment(official_id, end, reason, by, clock.now()), clock
     )
 
 
@@ -243,6 +254,20 @@ async def official_enterprises(repo: r.Repository, official_id: str, township: O
             "enterprises": out}
 
 
+async def change_enterprise(
+    repo: r.Repository, township: str, enterprise_id: str, body: EnterpriseChange, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
+) -> dict:
+    """Edit an enterprise's name, park or status (PATCH); a change publishes EnterpriseChanged, none changes nothing."""
+    given = body.model_fields_set
+    return await _change_enterprise(
+        repo, township, enterprise_id,
+        lambda e: e.change(name=body.name, park=body.park, clear_park="park" in given and body.park is None,
+                           status=body.status, status_on=body.status_on, today=clock.today(), by=by, at=clock.now()),
+        clock,
+    )
+
+
 # --- visits --------------------------------------------------------------------------------------------------
 
 
@@ -252,7 +277,8 @@ def visit_id_for(township: str, idem: Optional[str]) -> str:
 
 
 async def log_visit(
-    repo: r.Repository, township: str, body: VisitIn, idem: Optional[str], *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, body: VisitIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     """The disturbance guard as a conditional write, right with any number of replicas: the enterprise decides on
     its log, the repository saves the visit only if no other visit was logged to it since it was read; if one was,
@@ -269,7 +295,7 @@ async def log_visit(
             visit_id=visit_id, enterprise=enterprise, visited_on=body.visited_on, channel=body.channel, kind=body.kind,
             visitors=visitors, services=body.services, summary=body.summary, demands=body.demands,
             override_reason=body.override_reason, today=clock.today(), logged_at=clock.now(), submission=submission,
-            plan_id=body.plan_id,
+            plan_id=body.plan_id, by=by,
         )
     quiet = await repo.quiet_days(township)
     for attempt in range(RESERVE_ATTEMPTS):
@@ -301,9 +327,10 @@ def plan_id_for(township: str, idem: Optional[str]) -> str:
 
 
 async def plan_warnings(repo: r.Repository, township: str, enterprise: Enterprise, plan: Plan) -> list[dict]:
-    """What a planner should know about a plan that is accepted all the same (each `{code, message, ...}`); none yet.
-    The place for more advice on a new plan (e.g. an enterprise over the county's contact budget)."""
-    return []
+    """What a planner should know about a plan that is accepted all the same (each `{code, message, ...}`): the
+    enterprise over the county's contact budget for the plan's month, with the planned visits it could join."""
+    warning = await repo.contact_warning(enterprise.enterprise_id, plan.planned_on, plan.plan_id) if plan.open else None
+    return [warning] if warning else []
 
 
 async def _planned(repo: r.Repository, township: str, enterprise: Enterprise, plan: Plan) -> dict:
@@ -311,7 +338,8 @@ async def _planned(repo: r.Repository, township: str, enterprise: Enterprise, pl
 
 
 async def plan_visit(
-    repo: r.Repository, township: str, body: PlanIn, idem: Optional[str], *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, body: PlanIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     """Plan a visit for today or later. Within the quiet period of another open plan it is refused 409 with
     `join` naming that plan (join it: one POST), within that of a past visit as a visit would be."""
@@ -330,12 +358,14 @@ async def plan_visit(
         )
         with _refusals():
             happened = enterprise.plan(plan, quiet, clock.today(), body.override_reason)
+        enterprise.record("planned", by, clock.now(), plan_id=plan_id, planned_on=body.planned_on.isoformat())
         if await repo.save_plans(enterprise, happened, clock.now()):
             return await _planned(repo, township, enterprise, plan)
     raise Conflict("the enterprise is being changed by someone else; try again")
 
 
-async def _change_plan(repo: r.Repository, township: str, plan_id: str, change, clock: Clock) -> dict:
+async def _change_plan(repo: r.Repository, township: str, plan_id: str, change, clock: Clock,
+                       by: Optional[str] = None, action: str = "plan_changed") -> dict:
     """Load the plan's enterprise, change the plan, save; again if the enterprise changed meanwhile."""
     enterprise_id = await repo.enterprise_of_plan(township, plan_id)
     if enterprise_id is None:
@@ -346,19 +376,24 @@ async def _change_plan(repo: r.Repository, township: str, plan_id: str, change, 
         enterprise = await _loaded(repo, township, enterprise_id)
         with _refusals():
             happened = change(enterprise)
+        if happened:
+            enterprise.record(action, by, clock.now(), plan_id=plan_id)
         if not happened or await repo.save_plans(enterprise, happened, clock.now()):
             return r.plan_shown(enterprise, enterprise.plan_of(plan_id))
     raise Conflict("the enterprise is being changed by someone else; try again")
 
 
-async def join_plan(repo: r.Repository, township: str, plan_id: str, official_id: str, *, clock: Clock = clocks.clock) -> dict:
+async def join_plan(repo: r.Repository, township: str, plan_id: str, official_id: str, *, clock: Clock = clocks.clock,
+                    by: Optional[str] = None) -> dict:
     """联合走访 in one step: the official goes with the planned visit (joining twice changes nothing)."""
     [official] = await _known(repo, township, [official_id])
-    return await _change_plan(repo, township, plan_id, lambda e: e.join(plan_id, official), clock)
+    return await _change_plan(repo, township, plan_id, lambda e: e.join(plan_id, official), clock, by, "plan_joined")
 
 
-async def cancel_plan(repo: r.Repository, township: str, plan_id: str, reason: str, *, clock: Clock = clocks.clock) -> dict:
-    return await _change_plan(repo, township, plan_id, lambda e: e.cancel(plan_id, reason, clock.today()), clock)
+async def cancel_plan(repo: r.Repository, township: str, plan_id: str, reason: str, *, clock: Clock = clocks.clock,
+                      by: Optional[str] = None) -> dict:
+    return await _change_plan(repo, township, plan_id, lambda e: e.cancel(plan_id, reason, clock.today()), clock, by,
+                              "plan_cancelled")
 
 
 async def plans(

@@ -19,9 +19,10 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from buildingblocks import outbox
 from contracts import events
-from contracts.enums import Channel, EnterpriseCategory, Rank, Service, VisitKind
+from contracts.enums import Channel, EnterpriseCategory, EnterpriseStatus, Rank, Service, VisitKind
 from contracts.envelope import new_event
 from contracts.topics import VISITS as VISITS_TOPIC
+from visits import contacts
 from visits.domain import (
     DEFAULT_QUIET_DAYS,
     SEED_COUNTY,
@@ -85,12 +86,23 @@ def _submission(doc: dict[str, Any]) -> Submission:
     return Submission(doc.get("idempotency_key"), doc.get("request_hash") or "")
 
 
+def _stamp(by: Optional[str], at: Optional[datetime]) -> dict[str, Any]:
+    """Who made a write and when (the token's name, the service's clock)."""
+    return {"recorded_by": by, "recorded_at": at.isoformat() if at else None}
+
+
+def _at(doc: dict[str, Any]) -> Optional[datetime]:
+    return datetime.fromisoformat(doc["recorded_at"]) if doc.get("recorded_at") else None
+
+
 def _official_fields(o: Official) -> dict[str, Any]:
-    return {"township": o.township, "official_id": o.official_id, "name": o.name, "rank": o.rank.value, "unit": o.unit}
+    return {"township": o.township, "official_id": o.official_id, "name": o.name, "rank": o.rank.value, "unit": o.unit,
+            **_stamp(o.recorded_by, o.recorded_at)}
 
 
 def _official(doc: dict[str, Any]) -> Official:
-    return Official(doc["township"], doc["official_id"], doc["name"], Rank(doc["rank"]), doc.get("unit"), _submission(doc))
+    return Official(doc["township"], doc["official_id"], doc["name"], Rank(doc["rank"]), doc.get("unit"), _submission(doc),
+                    doc.get("recorded_by"), _at(doc))
 
 
 def _iso(day: Optional[date]) -> Optional[str]:
@@ -110,7 +122,14 @@ def _enterprise_fields(e: Enterprise) -> dict[str, Any]:
         "registered_on": e.registered_on.isoformat(),
         "park": e.park,
         "assignments": [{"official_id": a.official_id, "start": a.start.isoformat(), "end": _iso(a.end)} for a in e.assignments],
+        "status": e.status.value,
+        "status_on": (e.status_on or e.registered_on).isoformat(),
+        **_stamp(e.recorded_by, e.recorded_at),
+        "history": list(e.history),
     }
+
+
+EDITABLE = ("name", "park", "assignments", "status", "status_on", "recorded_by", "recorded_at", "history")
 
 
 def _past(entry: dict[str, Any]) -> PastVisit:
@@ -133,6 +152,11 @@ def _enterprise(doc: dict[str, Any], log_entries: list[dict[str, Any]]) -> Enter
         assignments=[_assignment(a) for a in doc.get("assignments", [])],
         visit_log=[_past(v) for v in log_entries],
         submission=_submission(doc),
+        status=EnterpriseStatus(doc.get("status", "active")),
+        status_on=date.fromisoformat(doc["status_on"]) if doc.get("status_on") else None,
+        history=list(doc.get("history", [])),
+        recorded_by=doc.get("recorded_by"),
+        recorded_at=_at(doc),
         plans=[_plan(p) for p in doc.get(PLANS, [])],
     )
 
@@ -210,6 +234,7 @@ def _visit_fields(v: Visit) -> dict[str, Any]:
         **v.logged().model_dump(mode="json"),
         "enterprise_name": v.enterprise_name,
         "logged_at": v.logged_at.isoformat(),
+        **_stamp(v.recorded_by, v.logged_at),
     }
 
 
@@ -229,6 +254,7 @@ def _visit(doc: dict[str, Any]) -> Visit:
         override_reason=doc.get("override_reason"),
         logged_at=datetime.fromisoformat(doc["logged_at"]),
         submission=_submission(doc),
+        recorded_by=doc.get("recorded_by"),
         plan_id=doc.get("plan_id"),
     )
 
@@ -362,16 +388,18 @@ class Repository:
         except KeyError:
             raise ValueError(f"enterprise {enterprise.enterprise_id} was not loaded by this repository") from None
 
-    async def save_assignments(
-        self, enterprise: Enterprise, happened: Sequence[events.Payload] = (), at: Optional[datetime] = None
-    ) -> bool:
-        """Compare-and-set on the version read with the enterprise: a concurrent change makes this return False.
-        The events of the change (AssignmentStarted/Ended) ride in the same update (the outbox)."""
+    async def save_assignments(self, enterprise: Enterprise) -> bool:
+        """Compare-and-set on the version read with the enterprise: a concurrent change makes this return False."""
+        return await self.save_changes(enterprise, (), None)
+
+    async def save_changes(self, enterprise: Enterprise, happened: Sequence[events.Payload], at: Optional[datetime]) -> bool:
+        """The enterprise's edits (assignments, name, park, status, its history and who wrote last) with the events
+        they cause, in one compare-and-set on the version read with it: a concurrent change makes this return False."""
         loaded = self._read(enterprise)
-        assignments = _enterprise_fields(enterprise)["assignments"]
+        fields = {k: v for k, v in _enterprise_fields(enterprise).items() if k in EDITABLE}
         version = loaded.doc.get("version")
-        update: dict[str, Any] = {"$set": {"assignments": assignments}, "$inc": {"version": 1}}
-        entries = _outbox(enterprise.township, happened, at)[outbox.FIELD] if happened and at else []
+        update: dict[str, Any] = {"$set": fields, "$inc": {"version": 1}}
+        entries = _outbox(enterprise.township, happened, at)[outbox.FIELD] if happened else []
         if entries:
             update["$push"] = outbox.push(entries)
         result = await self.db[ENTERPRISES].update_one({"_id": loaded.doc["_id"], "version": version}, update)
@@ -379,7 +407,7 @@ class Repository:
             return False
         if entries:
             outbox.written(ENTERPRISES, loaded.doc["_id"], entries)
-        loaded.doc = {**loaded.doc, "assignments": assignments, "version": (version or 0) + 1}
+        loaded.doc = {**loaded.doc, **fields, "version": (version or 0) + 1}
         return True
 
     # --- the visit log: reserve, then store ------------------------------------------------------------------
@@ -491,7 +519,8 @@ class Repository:
         loaded = self._read(enterprise)
         plans = [_plan_fields(p) for p in enterprise.plans]
         entries = _entries(enterprise.township, happened, at)
-        update: dict[str, Any] = {"$set": {PLANS: plans}, "$inc": {GUARD_VERSION: 1}}
+        stamp = {k: v for k, v in _enterprise_fields(enterprise).items() if k in ("recorded_by", "recorded_at", "history")}
+        update: dict[str, Any] = {"$set": {PLANS: plans, **stamp}, "$inc": {GUARD_VERSION: 1}}
         if entries:
             update["$push"] = outbox.push(entries)
         version = loaded.doc.get(GUARD_VERSION)
@@ -499,7 +528,7 @@ class Repository:
         if result.modified_count != 1:
             return False
         outbox.written(ENTERPRISES, loaded.doc["_id"], entries)
-        loaded.doc = {**loaded.doc, PLANS: plans, GUARD_VERSION: (version or 0) + 1}
+        loaded.doc = {**loaded.doc, PLANS: plans, **stamp, GUARD_VERSION: (version or 0) + 1}
         return True
 
     async def enterprise_of_plan(self, township: str, plan_id: str) -> Optional[str]:
@@ -599,12 +628,27 @@ class Repository:
 
     # --- township settings and the registry ------------------------------------------------------------------
 
+    async def contact_warning(self, enterprise_id: str, planned_on: date, plan_id: str) -> Optional[dict[str, Any]]:
+        """The contact budget's warning for a plan (visits/contacts.py), from the contacts this service projects."""
+        return await contacts.plan_warning(self.db, SETTINGS, enterprise_id, planned_on, plan_id)
+
     async def quiet_days(self, township: str) -> int:
         doc = await self.db[SETTINGS].find_one({"_id": township})
         return doc["quiet_period_days"] if doc else DEFAULT_QUIET_DAYS
 
-    async def set_quiet_days(self, township: str, days: int) -> None:
-        await self.db[SETTINGS].update_one({"_id": township}, {"$set": {"quiet_period_days": days}}, upsert=True)
+    async def settings(self, township: str) -> dict[str, Any]:
+        """The township's settings as shown: the quiet period, who set it last and when, and the history."""
+        doc = await self.db[SETTINGS].find_one({"_id": township}) or {}
+        return {"quiet_period_days": doc.get("quiet_period_days", DEFAULT_QUIET_DAYS), "recorded_by": doc.get("recorded_by"),
+                "recorded_at": doc.get("recorded_at"), "history": doc.get("history", [])}
+
+    async def set_quiet_days(self, township: str, days: int, by: Optional[str] = None, at: Optional[datetime] = None) -> None:
+        stamp = _stamp(by, at)
+        await self.db[SETTINGS].update_one(
+            {"_id": township},
+            {"$set": {"quiet_period_days": days, **stamp}, "$push": {"history": {"quiet_period_days": days, **stamp}}},
+            upsert=True,
+        )
 
     async def seed_townships(self) -> None:
         """The registry's first townships, each only where absent: an edited name is never put back, and replicas

@@ -8,7 +8,7 @@ from typing import Optional
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from typing_extensions import Annotated
 
-from contracts.enums import Channel, EnterpriseCategory, IssueCategory, Rank, Service, VisitKind
+from contracts.enums import Channel, EnterpriseCategory, EnterpriseStatus, IssueCategory, Rank, Service, VisitKind
 from contracts.types import USCC, Flag, Id, LocalDate, Name, OptionalName, Text
 from visits.domain import VisitInFuture, refuse_future
 
@@ -182,3 +182,28 @@ class AnswerIn(Body):
     official_id: Id = Field(description="the invited leader answering")
     accepted: Flag
     reason: Text = Field("", description="required when declining")
+
+
+class EnterpriseChange(Body):
+    """PATCH: only the fields given change; `park: null` clears the park."""
+
+    name: Optional[Name] = None
+    park: OptionalName = None
+    status: Optional[EnterpriseStatus] = Field(None, description="在营 active, 停产 suspended, 迁出 moved_out, 注销 deregistered")
+    status_on: Optional[LocalDate] = Field(None, description="the day the status took effect (default today)")
+
+    @model_validator(mode="after")
+    def something(self) -> "EnterpriseChange":
+        if not self.model_fields_set:
+            raise ValueError("give at least one of name, park, status")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name: an enterprise keeps a name")
+        if "status" in self.model_fields_set and self.status is None:
+            raise ValueError("status: give one of active, suspended, moved_out, deregistered")
+        if self.status_on is not None and self.status is None:
+            raise ValueError("status_on: give the status that takes effect on that day")
+        return self
+
+
+class ContactBudgetIn(Body):
+    max_contacts_per_month: int = Field(ge=1, le=100, description="contacts per enterprise per month, county-wide (接触预算)")

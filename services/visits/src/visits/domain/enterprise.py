@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Optional, Sequence
+from datetime import date, datetime
+from typing import Any, Optional, Sequence
 
 from contracts import events
-from contracts.enums import EnterpriseCategory
+from contracts.enums import LEFT_THE_LIST, EnterpriseCategory, EnterpriseStatus
 from visits.domain.assignments import Assignment, assigned_on
 from visits.domain.guard import GuardDecision, PastVisit, disturbance_guard, planned_nearby
 from visits.domain.officials import Official
@@ -36,6 +36,20 @@ class Enterprise:
     visit_log: list[PastVisit] = field(default_factory=list)  # every visit the guard has accepted
     submission: Optional[Submission] = None
     plans: list[Plan] = field(default_factory=list)  # its planned visits, open and closed
+    status: EnterpriseStatus = EnterpriseStatus.active  # 企业状态, in force from `status_on` (registered_on if never changed)
+    status_on: Optional[date] = None
+    history: list[dict[str, Any]] = field(default_factory=list)  # every write: what, by whom, when
+    recorded_by: Optional[str] = None  # who made the latest write, and when
+    recorded_at: Optional[datetime] = None
+
+    def record(self, action: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
+        """Who did what and when, kept in the history; the latest write's author and time on the enterprise."""
+        self.recorded_by, self.recorded_at = by, at
+        self.history.append({"action": action, "by": by, "at": at.isoformat() if at else None, **details})
+
+    @property
+    def left_the_list(self) -> bool:
+        return self.status in LEFT_THE_LIST
 
     @classmethod
     def register(
@@ -50,6 +64,8 @@ class Enterprise:
         assigned: Sequence[Official],
         today: date,
         submission: Optional[Submission] = None,
+        by: Optional[str] = None,
+        at: Optional[datetime] = None,
     ) -> tuple["Enterprise", list[events.Payload]]:
         """A newly registered enterprise (on `today` unless a date is given), its officials assigned from that day."""
         on = registered_on or today
@@ -57,6 +73,7 @@ class Enterprise:
             township=township, enterprise_id=enterprise_id, name=name, category=category, registered_on=on,
             park=park, assignments=[Assignment(o.official_id, on) for o in assigned], submission=submission,
         )
+        enterprise.record("registered", by, at, registered_on=on.isoformat())
         registered = events.EnterpriseRegistered(
             enterprise_id=enterprise_id, name=name, category=category, registered_on=on, park=park,
             assigned_officials=[o.as_named() for o in assigned],
@@ -68,7 +85,8 @@ class Enterprise:
     def assigned_on(self, day: date) -> list[str]:
         return assigned_on(self.assignments, day)
 
-    def assign(self, official: Official, start: Optional[date], end: Optional[date], today: date) -> list[events.Payload]:
+    def assign(self, official: Official, start: Optional[date], end: Optional[date], today: date,
+               by: Optional[str] = None, at: Optional[datetime] = None) -> list[events.Payload]:
         """Assign an official from `start` (default today), until `end` or for now without one. Publishes the start,
         and the end too when it is given."""
         new = Assignment(official.official_id, start or today, end)
@@ -80,6 +98,8 @@ class Enterprise:
                     f"{new.official_id} is already assigned to this enterprise from {current.start.isoformat()}"
                 )
         self.assignments.append(new)
+        self.record("assigned", by, at, official_id=new.official_id, start=new.start.isoformat(),
+                     end=new.end.isoformat() if new.end else None)
         happened: list[events.Payload] = [
             events.AssignmentStarted(enterprise_id=self.enterprise_id, official=official.as_named(), started_on=new.start)
         ]
@@ -89,7 +109,9 @@ class Enterprise:
             ))
         return happened
 
-    def end_assignment(self, official_id: str, end: date, reason: str = "") -> list[events.Payload]:
+
+    def end_assignment(self, official_id: str, end: date, reason: str = "", by: Optional[str] = None,
+                       at: Optional[datetime] = None) -> list[events.Payload]:
         """End the official's open assignment on `end` (inclusive)."""
         index = next((i for i, a in enumerate(self.assignments) if a.official_id == official_id and a.end is None), None)
         if index is None:
@@ -98,7 +120,55 @@ class Enterprise:
         if end < current.start:
             raise BadValue("end", f"the assignment started on {current.start.isoformat()}")
         self.assignments[index] = replace(current, end=end)
+        self.record("assignment_ended", by, at, official_id=official_id, end=end.isoformat())
         return [events.AssignmentEnded(enterprise_id=self.enterprise_id, official_id=official_id, ended_on=end, reason=reason)]
+
+    # --- edits: name, park, status ---------------------------------------------------------------------------
+
+    def change(
+        self,
+        *,
+        name: Optional[str] = None,
+        park: Optional[str] = None,
+        clear_park: bool = False,
+        status: Optional[EnterpriseStatus] = None,
+        status_on: Optional[date] = None,
+        today: date,
+        by: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> list[events.Payload]:
+        """Edit the name, the park (`clear_park`: none) or the status, in force from `status_on` (default today; not
+        before registration, not in the future). Nothing different from what is there: no change and no event."""
+        if status_on is not None and status is None:
+            raise BadValue("status_on", "give the status that takes effect on that day")
+        if status is not None and status is self.status and status_on is None:
+            status = None  # the same status again, no new day: nothing to change
+        if status is not None:
+            status_on = status_on or today
+            if status_on > today:
+                raise BadValue("status_on", f"a status cannot take effect in the future (today is {today.isoformat()})")
+            if status_on < self.registered_on:
+                raise BadValue("status_on", f"the enterprise was registered on {self.registered_on.isoformat()}")
+        before = {"name": self.name, "park": self.park, "status": self.status.value,
+                  "status_on": (self.status_on or self.registered_on).isoformat()}
+        after = dict(before)
+        if name is not None:
+            after["name"] = name
+        if park is not None or clear_park:
+            after["park"] = None if clear_park else park
+        if status is not None:
+            after["status"], after["status_on"] = status.value, status_on.isoformat()
+        changed = {k: after[k] for k in after if after[k] != before[k]}
+        if not changed:
+            return []
+        self.name, self.park = after["name"], after["park"]
+        if status is not None:
+            self.status, self.status_on = status, status_on
+        self.record("changed", by, at, **{k: {"from": before[k], "to": v} for k, v in changed.items()})
+        return [events.EnterpriseChanged(
+            enterprise_id=self.enterprise_id, name=self.name, park=self.park, status=self.status,
+            status_on=self.status_on or self.registered_on, changed_on=today,
+        )]
 
     # --- the visit log and the disturbance guard ---------------------------------------------------------------
 

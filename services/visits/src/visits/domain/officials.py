@@ -5,6 +5,7 @@ visit enterprises of any township; a township's own registry is looked up first.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Mapping, Optional, Sequence
 
 from contracts import events
@@ -24,6 +25,8 @@ class Official:
     rank: Rank
     unit: Optional[str] = None
     submission: Optional[Submission] = None
+    recorded_by: Optional[str] = None  # who registered the official, and when
+    recorded_at: Optional[datetime] = None
 
     def as_named(self) -> events.Official:
         """The official as events name them."""

@@ -46,6 +46,7 @@ class Visit:
     logged_at: datetime
     submission: Optional[Submission] = None
     plan_id: Optional[str] = None  # the planned visit this one carries out
+    recorded_by: Optional[str] = None  # the token's name of who logged it (recorded at `logged_at`)
 
     @classmethod
     def log(
@@ -65,6 +66,7 @@ class Visit:
         logged_at: datetime,
         submission: Optional[Submission] = None,
         plan_id: Optional[str] = None,
+        by: Optional[str] = None,
     ) -> "Visit":
         """A visit as reported, judged on `today`. Whether the enterprise accepts it is `Enterprise.log`'s call."""
         refuse_future(visited_on, today)
@@ -86,6 +88,7 @@ class Visit:
             visitors=tuple(o.as_named() for o in visitors), services=tuple(services), summary=summary,
             demands=numbered, override_reason=override_reason, logged_at=logged_at, submission=submission,
             plan_id=plan_id,
+            recorded_by=by,
         )
 
     @property

@@ -1,0 +1,134 @@
+"""Who did what, and an enterprise that left the list (issue 15, item 7) — the visits, issues and reporting services as
+real processes on the real Kafka and store:
+
+- every write of the visits service (official, enterprise, assignment and its end, an edit, a visit, the township's
+  settings, the county's contact budget) and of the issues service (an issue's steps, the township's rules) names
+  the token's person and the service's time, in the document and its history, as the GET views show them;
+- PATCH of an enterprise's status (迁出 from a day) keeps the history and publishes EnterpriseChanged once;
+- the reporting service stops counting it from that day: the township's May report lists one enterprise fewer than
+  April's, and a visit after it left covers nothing.
+
+The services live on 20 May of a year drawn per run (CLOCK_TODAY): no other test, nor an earlier run of this one on the
+same Kafka, writes to its April and May; the enterprises are this test's own."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+import httpx
+import pytest
+
+from tests.support import kafka
+from tests.support.apps import bearer
+from tests.support.events import uscc
+from tests.support.processes import own_state, wait_for
+
+Y = random.Random().randint(2040, 2099)
+TODAY = f"{Y}-05-20"
+T = "/api/v1/townships/dacheng"
+CLERK, ADMIN = bearer("dacheng_clerk"), bearer("county_admin")
+CLERK_NAME, ADMIN_NAME = "大程镇企业办", "县营商办管理员"
+
+
+@pytest.fixture
+def services(stack):
+    procs = {name: own_state(name, CLOCK_TODAY=TODAY) for name in ("visits", "issues", "reporting")}
+    try:
+        for proc in procs.values():
+            proc.start()
+        yield procs
+    finally:
+        for proc in procs.values():
+            proc.stop()
+
+
+def call(method: str, url: str, headers: dict, body: dict | None = None, status: int = 200) -> dict:
+    r = httpx.request(method, url, json=body, headers=headers, timeout=30)
+    assert r.status_code == status, (method, url, r.status_code, r.text)
+    return r.json()
+
+
+def stamped(doc: dict, by: str) -> None:
+    assert doc["recorded_by"] == by, doc
+    assert doc["recorded_at"].startswith(TODAY), doc  # the services' clock, not the machine's
+
+
+def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_counting(services, stack):
+    rng = random.Random()
+    gone, stays = uscc(rng), uscc(rng)
+    v, i, rep = services["visits"].url, services["issues"].url, services["reporting"].url
+    oid = f"c-{rng.randrange(10**9)}"
+
+    stamped(call("POST", f"{v}{T}/officials", CLERK, {"official_id": oid, "name": "李县长", "rank": "county"}, 201), CLERK_NAME)
+    for eid in (gone, stays):
+        stamped(call("POST", f"{v}{T}/enterprises", CLERK, {"enterprise_id": eid, "name": f"企业{eid[-4:]}",
+                "category": "industry", "registered_on": f"{Y}-03-01", "assigned_official_ids": []}, 201), CLERK_NAME)
+    stamped(call("POST", f"{v}{T}/enterprises/{gone}/assignments", CLERK, {"official_id": oid, "start": f"{Y}-03-01"}, 201),
+            CLERK_NAME)
+    stamped(call("POST", f"{v}{T}/enterprises/{gone}/assignments/{oid}/end", CLERK, {"end": f"{Y}-04-30"}), CLERK_NAME)
+    visit = call("POST", f"{v}{T}/visits", CLERK, {"enterprise_id": gone, "visited_on": f"{Y}-04-10", "visitor_ids": [oid],
+                 "channel": "in_person", "kind": "routine", "services": ["policy"], "summary": "", "demands": []}, 201)
+    stamped(visit, CLERK_NAME)
+    stamped(call("GET", f"{v}{T}/visits/{visit['visit_id']}", CLERK), CLERK_NAME)
+
+    # 迁出 from 05-01, and a name corrected on the way; then a visit after it left.
+    changed = call("PATCH", f"{v}{T}/enterprises/{gone}", CLERK, {"status": "moved_out", "status_on": f"{Y}-05-01",
+                   "name": "已迁出企业"})
+    stamped(changed, CLERK_NAME)
+    assert (changed["status"], changed["status_on"], changed["name"]) == ("moved_out", f"{Y}-05-01", "已迁出企业")
+    shown = call("GET", f"{v}{T}/enterprises/{gone}", bearer("dacheng_viewer"))
+    assert [(h["action"], h["by"]) for h in shown["history"]] == [
+        ("registered", CLERK_NAME), ("assigned", CLERK_NAME), ("assignment_ended", CLERK_NAME), ("changed", CLERK_NAME)]
+    assert all(h["at"].startswith(TODAY) for h in shown["history"])
+    assert shown["history"][-1]["status"] == {"from": "active", "to": "moved_out"}
+    r = httpx.patch(f"{v}{T}/enterprises/{gone}", json={"status": "gone"}, headers=CLERK, timeout=30)
+    assert r.status_code == 422 and "status" in r.text
+    r = httpx.patch(f"{v}{T}/enterprises/{gone}", json={"status": "active", "status_on": f"{Y}-06-01"}, headers=CLERK, timeout=30)
+    assert r.status_code == 422 and "status_on" in r.text and "future" in r.text
+    call("POST", f"{v}{T}/visits", CLERK, {"enterprise_id": gone, "visited_on": f"{Y}-05-12", "visitor_ids": [oid],
+         "channel": "phone", "kind": "routine", "services": [], "summary": "回访", "demands": []}, 201)
+
+    # Settings: the township's quiet period and the county's contact budget.
+    put = call("PUT", f"{v}{T}/settings", ADMIN, {"quiet_period_days": 10})
+    stamped(put, ADMIN_NAME)
+    assert [(h["quiet_period_days"], h["recorded_by"]) for h in put["history"]][-1] == (10, ADMIN_NAME)
+    stamped(call("GET", f"{v}{T}/settings", CLERK), ADMIN_NAME)
+    stamped(call("PUT", f"{v}/api/v1/townships/county/contact-budget", ADMIN, {"max_contacts_per_month": 5}), ADMIN_NAME)
+    assert call("GET", f"{v}/api/v1/townships/county/contact-budget", bearer("county_leader"))["max_contacts_per_month"] == 5
+
+    # The issues service: every step of an issue names its author; so do the township's rules.
+    issue = call("POST", f"{i}{T}/issues", CLERK, {"enterprise_id": stays, "category": "labour", "description": "缺焊工",
+                 "source": "hotline"}, 201)
+    call("POST", f"{i}{T}/issues/{issue['issue_id']}/close", CLERK, {"closed_on": TODAY, "outcome": "resolved",
+         "resolution": "已对接", "satisfaction": "satisfied"})
+    history = call("GET", f"{i}{T}/issues/{issue['issue_id']}", CLERK)["history"]
+    assert [(h["action"], h["by"]) for h in history] == [("raised", CLERK_NAME), ("closed", CLERK_NAME)]
+    rules = call("PUT", f"{i}{T}/settings", ADMIN, {"red_after_working_days": 6})
+    stamped(rules, ADMIN_NAME)
+    stamped(call("GET", f"{i}{T}/settings", CLERK), ADMIN_NAME)
+
+    # EnterpriseChanged once on visits.v1, as the enterprise now is.
+    def published() -> list[dict]:
+        records = asyncio.run(kafka.read_all(stack[0], "visits.v1", timeout_s=10))
+        return [json.loads(r.value) for r in records
+                if json.loads(r.value)["type"] == "EnterpriseChanged" and json.loads(r.value)["subject"] == gone]
+
+    [event] = wait_for(published, 60, "EnterpriseChanged on visits.v1")
+    assert event["township"] == "dacheng" and event["data"] == {
+        "enterprise_id": gone, "name": "已迁出企业", "park": None, "status": "moved_out", "status_on": f"{Y}-05-01",
+        "changed_on": TODAY}
+
+    # Reporting: listed in April (and covered by its April visit), gone in May whatever else the township has.
+    def report(period: str) -> dict:
+        r = httpx.get(f"{rep}/api/v1/reports/dacheng/{period}", headers=CLERK, timeout=30)
+        return r.json() if r.status_code == 200 else {}
+
+    def both_seen() -> tuple[dict, dict] | None:
+        april, may = report(f"{Y}-04"), report(f"{Y}-05")
+        if april.get("enterprises_visited") == 1 and april["enterprises_registered"] - may.get("enterprises_registered", 0) == 1:
+            return april, may
+        return None
+
+    april, may = wait_for(both_seen, 90, "the reports to count the enterprise in April and not in May")
+    assert may["enterprises_visited"] == 0 and may["visits"] == 1  # the May visit counts as a visit, covers nothing

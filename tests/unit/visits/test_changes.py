@@ -1,0 +1,75 @@
+"""Who did what, and editing an enterprise (name, park, status with its day): every rule, on the fake repository."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+
+from buildingblocks.errors import Invalid
+from contracts.enums import EnterpriseStatus
+from contracts.events import EnterpriseChanged
+from tests.unit.visits.conftest import E1, T, TODAY, visit
+from visits import handlers
+from visits.requests import AssignmentIn, EnterpriseChange
+
+CLERK = "大程镇营商办"
+
+
+def change(**body) -> EnterpriseChange:
+    return EnterpriseChange.model_validate(body)
+
+
+async def test_every_write_names_its_author_and_time_in_the_document_and_the_history(seeded, clock):
+    at = clock.now().isoformat()
+    await handlers.assign(seeded, T, E1, AssignmentIn(official_id="t-hao"), clock=clock, by=CLERK)
+    await handlers.end_assignment(seeded, T, E1, "t-hao", TODAY, clock=clock, by="郝书记")
+    shown = await handlers.change_enterprise(seeded, T, E1, change(park="大程工业园"), clock=clock, by="张三")
+    assert (shown["recorded_by"], shown["recorded_at"]) == ("张三", at)
+    assert [(h["action"], h["by"], h["at"]) for h in shown["history"]] == [
+        ("registered", None, at), ("assigned", CLERK, at), ("assignment_ended", "郝书记", at), ("changed", "张三", at)]
+    assert shown["history"][1] == {"action": "assigned", "by": CLERK, "at": at, "official_id": "t-hao",
+                                   "start": TODAY.isoformat(), "end": None}
+    logged = await handlers.log_visit(seeded, T, visit(TODAY), None, clock=clock, by="李县长")
+    assert (logged["recorded_by"], logged["recorded_at"]) == ("李县长", at)
+    await seeded.set_quiet_days(T, 10, CLERK, clock.now())
+    assert (await seeded.settings(T))["history"] == [{"quiet_period_days": 10, "recorded_by": CLERK, "recorded_at": at}]
+
+
+async def test_a_status_change_keeps_the_history_and_publishes_the_enterprise_as_it_now_is(seeded, clock):
+    shown = await handlers.change_enterprise(
+        seeded, T, E1, change(status="moved_out", status_on="2026-02-28", name="新名称"), clock=clock, by=CLERK)
+    assert (shown["status"], shown["status_on"], shown["name"]) == ("moved_out", "2026-02-28", "新名称")
+    assert shown["history"][-1]["status"] == {"from": "active", "to": "moved_out"}
+    assert shown["history"][-1]["status_on"] == {"from": "2026-01-05", "to": "2026-02-28"}
+    [(township, event, at)] = seeded.published
+    assert township == T and at == clock.now() and isinstance(event, EnterpriseChanged)
+    assert (event.status, event.status_on, event.changed_on, event.name) == (
+        EnterpriseStatus.moved_out, date(2026, 2, 28), TODAY, "新名称")
+    again = await handlers.enterprise(seeded, T, E1, TODAY)
+    assert again["status"] == "moved_out" and len(again["history"]) == 2
+
+
+async def test_a_change_that_changes_nothing_writes_and_publishes_nothing(seeded, clock):
+    shown = await handlers.change_enterprise(seeded, T, E1, change(status="active"), clock=clock, by=CLERK)
+    assert len(shown["history"]) == 1 and seeded.published == []
+
+
+async def test_the_park_is_cleared_by_null_and_kept_when_not_given(seeded, clock):
+    await handlers.change_enterprise(seeded, T, E1, change(park="园区"), clock=clock)
+    assert (await handlers.change_enterprise(seeded, T, E1, change(name="改名"), clock=clock))["park"] == "园区"
+    assert (await handlers.change_enterprise(seeded, T, E1, change(park=None), clock=clock))["park"] is None
+
+
+@pytest.mark.parametrize("status_on, why", [("2026-03-11", "in the future"), ("2026-01-04", "registered on 2026-01-05")])
+async def test_a_status_day_in_the_future_or_before_registration_is_refused_naming_status_on(seeded, clock, status_on, why):
+    with pytest.raises(Invalid) as refused:
+        await handlers.change_enterprise(seeded, T, E1, change(status="deregistered", status_on=status_on), clock=clock)
+    assert refused.value.field == "status_on" and why in refused.value.message
+
+
+@pytest.mark.parametrize("body, field", [({}, "at least one"), ({"name": None}, "name"), ({"status": "closed"}, "status"),
+                                         ({"status_on": "2026-03-01"}, "status_on"), ({"colour": "red"}, "colour")])
+def test_a_bad_patch_body_is_refused_naming_the_field(body, field):
+    with pytest.raises(ValidationError, match=field):
+        EnterpriseChange.model_validate(body)
