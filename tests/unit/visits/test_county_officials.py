@@ -19,10 +19,10 @@ X = "xiyang"
 WANG = CountyOfficialIn(name="王建国", rank="county", unit="县政府")
 
 
-async def test_a_county_official_is_registered_once_and_changed_by_putting_it_again(repo):
-    assert await handlers.put_county_official(repo, "cl-wang", WANG) == (True, {
+async def test_a_county_official_is_registered_once_and_changed_by_putting_it_again(repo, clock):
+    assert await handlers.put_county_official(repo, "cl-wang", WANG, clock=clock, by="县营商办管理员") == (True, {
         "township": "county", "official_id": "cl-wang", "name": "王建国", "rank": "county", "unit": "县政府",
-        "idempotency_key": None})
+        "recorded_by": "县营商办管理员", "recorded_at": clock.now().isoformat(), "idempotency_key": None})
     new, shown = await handlers.put_county_official(repo, "cl-wang", CountyOfficialIn(name="王建国", rank="county"))
     assert (new, shown["unit"]) == (False, None)
 

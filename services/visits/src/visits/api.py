@@ -102,8 +102,8 @@ async def put_township(
     summary="Register a county-level official (县级领导) once, assignable in every township, or change it (county clerk)",
     responses={201: {"description": "registered"}, 200: {"description": "changed"}},
 )
-async def put_county_official(official_id: OfficialId, body: CountyOfficialIn, _: CountyClerk, repo: Repo):
-    created, shown = await handlers.put_county_official(repo, official_id, body)
+async def put_county_official(official_id: OfficialId, body: CountyOfficialIn, who: CountyClerk, repo: Repo, now: Now):
+    created, shown = await handlers.put_county_official(repo, official_id, body, clock=now, by=who.name)
     return JSONResponse(shown, status_code=201 if created else 200)
 
 

@@ -97,10 +97,12 @@ async def register_official(
     return r.shown(official)
 
 
-async def put_county_official(repo: r.Repository, official_id: str, body: CountyOfficialIn) -> tuple[bool, dict]:
+async def put_county_official(
+    repo: r.Repository, official_id: str, body: CountyOfficialIn, *, clock: Clock = clocks.clock, by: Optional[str] = None,
+) -> tuple[bool, dict]:
     """Register a county-level official (县级领导) once, for every township, or change its name, rank or unit;
     (True if new, the official)."""
-    official = Official(COUNTY, official_id, body.name, body.rank, body.unit, _submission(body, None))
+    official = Official(COUNTY, official_id, body.name, body.rank, body.unit, _submission(body, None), by, clock.now())
     return await repo.put_official(official), r.shown(official)
 
 
