@@ -48,14 +48,14 @@ def test_units_work_an_issue_from_routing_to_follow_up(ui, person):
     page.click("#unit-form button[type=submit]")
     assert "责任单位已保存" in page.locator(".notice").inner_text()
     assert "大程镇人社所" in page.locator('tr[data-unit="dacheng-rss"]').inner_text()
-    page.select_option('[id="f-route.labour"]', "dacheng-rss")
+    page.select_option('[id="f-route.policy"]', "dacheng-rss")
     page.click("#routing button[type=submit]")
     assert "分派规则已保存" in page.locator(".notice").inner_text()
-    assert page.locator('[id="f-route.labour"]').input_value() == "dacheng-rss"
+    assert page.locator('[id="f-route.policy"]').input_value() == "dacheng-rss"
     admin.shot("units-desktop")
 
     eid = seed.enterprise(ui, "单位测试纺织有限公司")
-    issue = seed.issue(ui, eid, description="缺挡车工15人，申请稳岗补贴", category="labour", raised_on="2026-03-02")
+    issue = seed.issue(ui, eid, description="缺挡车工15人，申请稳岗补贴", category="policy", raised_on="2026-03-02")
     iid = issue["issue_id"]
     assert issue["unit_id"] == "dacheng-rss"  # routed by the category's default unit
 
@@ -67,6 +67,7 @@ def test_units_work_an_issue_from_routing_to_follow_up(ui, person):
     assert [a.strip() for a in page.locator("header nav a").all_inner_texts()] == ["我的工单"]
     row = page.locator(f'tr[data-issue="{iid}"]')
     assert "待签收" in row.inner_text() and "牵头" in row.inner_text()
+    page.click("header .menu summary")  # closed again for the picture
     rss.shot("mine-phone")
     row.locator("a").first.click()
     page.wait_for_url(f"**/mine/{DACHENG}/{iid}")
@@ -200,10 +201,15 @@ def test_units_work_an_issue_from_routing_to_follow_up(ui, person):
             and time.monotonic() < deadline:
         time.sleep(1)
         page.reload()
-    row = page.locator("#notices tbody tr").filter(has_text="县人社局").first
-    assert "新工单" in row.inner_text() and "群机器人" in row.inner_text()
-    assert row.locator('td[data-label="最近错误"]').inner_text().strip() != ""
+    rows = page.locator("#notices tbody tr").filter(has_text="县人社局")
+    texts = rows.all_inner_texts()
+    assert any("群机器人" in t for t in texts)
+    assert rows.first.locator('td[data-label="最近错误"]').inner_text().strip() != ""  # nobody listens there
     supervisor.shot("notices-desktop")
+    sheets = page.locator("#notices a.download")  # the issue is long overdue: a 督办单 was made
+    if sheets.count():
+        reply = page.request.get(supervisor.base + sheets.first.get_attribute("href"))
+        assert reply.status == 200 and reply.body()[:2] == b"PK"  # a .docx, through the console
 
     # 统计报表: the per-unit table
     page = supervisor.go(f"/reports/units?scope={DACHENG}&period=2026-03")
