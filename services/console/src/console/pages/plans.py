@@ -46,9 +46,9 @@ async def _campaign_page(request: Request, who, township: str, campaign_id: str,
 
 
 @router.get("/campaigns/{campaign_id}")
-async def campaign(request: Request, who: Who, campaign_id: str):
+async def campaign(request: Request, who: Who, campaign_id: str, done: str = ""):
     township = await township_for(request, who)
-    return await _campaign_page(request, who, township, campaign_id)
+    return await _campaign_page(request, who, township, campaign_id, notice="答复已记录。" if done == "answered" else None)
 
 
 @router.post("/campaigns/{campaign_id}/answers")
