@@ -29,7 +29,7 @@ router = APIRouter(prefix=BASE)
 registry_router = APIRouter(prefix="/api/v1/townships", tags=["townships (registry)"])
 officials_router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
 # For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path.
-SCOPE_RULES = ScopeRules(township=[BASE])
+SCOPE_RULES = ScopeRules(township=[BASE], county=["/api/v1/officials"])  # 我的企业 across townships: county tokens
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
