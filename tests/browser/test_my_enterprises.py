@@ -48,6 +48,20 @@ def test_the_leader_sees_his_enterprises_of_two_townships_with_last_visit_and_op
     assert "个乡镇" in leader.page.locator("#mine-summary").inner_text()
     leader.shot("mine-leader-phone")
 
+    # 考评: his Xiyang card meets the default quota (a county leader, one visit a quarter to each enterprise).
+    def xiyang_card():
+        cards = httpx.get(f"{ui.url('reporting')}/api/v1/scorecards/xiyang/2026-Q1", headers=ADMIN).json()["officials"]
+        return next((c for c in cards if c["official_id"] == LEADER and c["attainment_rate"] is not None), None)
+
+    deadline = time.monotonic() + 60
+    while (card := xiyang_card()) is None or card["quota_met"] < 1:
+        assert time.monotonic() < deadline, card
+        time.sleep(0.5)
+    page = leader.go("/reports/scorecards?scope=county&period=2026-Q1")
+    row = page.locator("#officials tr.mine", has_text="西阳镇").inner_text()  # his own card, marked 本人
+    assert f"{card['attainment_rate']:.0%}（{card['quota_met']}/{card['quota_due']}）" in row.replace(" ", "")
+    assert "达标率" in page.locator("#officials thead").inner_text()
+
     clerk = person("dev-dacheng-clerk")
     page = clerk.go("/my-enterprises")
     assert "没有“我的企业”" in page.locator("main").inner_text()

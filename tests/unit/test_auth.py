@@ -177,8 +177,9 @@ def test_every_route_naming_a_township_is_under_its_services_scope_rules(service
 
 def test_each_service_declares_its_own_rules():
     rules = {s: service_app(s).state.scope_rules for s in SERVICES}
-    assert rules["visits"].township == ("/api/v1/townships/{township}",) and rules["visits"].county == ("/api/v1/contacts",)
+    assert rules["visits"].township == ("/api/v1/townships/{township}",)
+    assert rules["visits"].county == ("/api/v1/contacts", "/api/v1/officials")  # 我的企业 across townships
     assert rules["issues"].township == ("/api/v1/townships/{township}",)
     assert rules["issues"].county == ("/api/v1/calendar",)
     assert {t.split("/")[3] for t in rules["reporting"].township} == {"reports", "bulletins", "scorecards", "ledger"}
-    assert rules["reporting"].county == ()
+    assert rules["reporting"].county == ("/api/v1/quotas",)  # the county's visit quotas

@@ -186,4 +186,5 @@ async def export_ledger(
 
 # For the gate (buildingblocks.auth): every report, bulletin, scorecard and ledger names its township (or "county").
 SCOPE_RULES = ScopeRules(township=[router.prefix + "/{township}", bulletin_router.prefix + "/{scope}",
-                                   scorecard_router.prefix + "/{scope}", ledger_router.prefix + "/{scope}"])
+                                   scorecard_router.prefix + "/{scope}", ledger_router.prefix + "/{scope}"],
+                         county=[quota_router.prefix])  # the quotas are the county's: township tokens stop at the gate

@@ -22,6 +22,7 @@ unit is the latest IssueAssigned (assigned_on, then time) on or before the end, 
 """
 from __future__ import annotations
 
+import calendar
 from datetime import date, timedelta
 from typing import Any, Optional
 
@@ -85,19 +86,18 @@ def _assigned(spans: list[tuple[date, Optional[date]]], day: date) -> bool:
 
 
 def windows(period: Period, every: str) -> Optional[list[tuple[date, date]]]:
-    """The quota's windows making up the period, or None if the period is not made of whole windows."""
+    """The quota's calendar windows making up the period, or None if it is not made of whole ones."""
     months = {"month": 1, "quarter": 3, "year": 12}[every]
-    s, e = period.start, period.end
-    if (s.month - 1) % months or s.day != 1 or (e.month % months) or (e + DAY).day != 1:
-        return None
-    out, first = [], s
-    while first <= e:
-        m = first.month - 1 + months
-        nxt = date(first.year + m // 12, m % 12 + 1, 1) if first.year < 9999 or m < 12 else date.max
-        last = min(nxt - DAY, e) if nxt != date.max else e
-        out.append((first, last))
-        first = last + DAY
-    return out
+    if (period.start.month - 1) % months or period.end.month % months:
+        return None  # periods begin on a month's first day and end on a month's last
+    out, (y, m) = [], (period.start.year, period.start.month)
+    while True:
+        last_month = m + months - 1
+        last = date(y, last_month, calendar.monthrange(y, last_month)[1])
+        out.append((date(y, m, 1), last))
+        if last >= period.end:
+            return out
+        y, m = (y + 1, 1) if last_month == 12 else (y, last_month + 1)
 
 
 def officials(facts: dict[str, list[dict]], township: Optional[str], period: Period,
