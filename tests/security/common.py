@@ -165,6 +165,8 @@ VALUES: dict[str, Any] = {
     "enterprise_id": E1,
     "official_id": "c-li",
     "visitor_ids": ["c-li"],
+    "enterprise_ids": [E1],  # a campaign's scope
+    "invited_ids": ["c-li"],
     "period": PERIOD,
     "year": TODAY.year + 1,
     "month": TODAY.isoformat()[:7],  # the contact budget's county view

@@ -21,7 +21,7 @@ from console.upstream import ServiceError, Upstream
 from console.web import HERE, Refused, SignInRequired, page
 
 log = logging.getLogger("console")
-PAGES = ["signin", "workbench", "enterprises", "visits", "issues", "supervision", "reports", "settings"]
+PAGES = ["signin", "workbench", "enterprises", "visits", "plans", "issues", "supervision", "reports", "settings"]
 
 
 def create_app(sessions: Optional[SessionStore] = None, upstream: Optional[Upstream] = None) -> FastAPI:
