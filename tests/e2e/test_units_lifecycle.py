@@ -94,6 +94,10 @@ def test_a_visit_demand_worked_by_the_units_from_routing_to_a_satisfied_follow_u
 
     ok(httpx.post(f"{issue}/acknowledge", headers=RSJ, json={}))
     ok(httpx.post(f"{issue}/co-handling", headers=CLERK, json={"co_unit_ids": ["c-zrzyj"]}))
+    queue = services["issues"] + "/api/v1/units/{}/issues"
+    assert raised["issue_id"] in [i["issue_id"] for i in ok(httpx.get(queue.format("c-zrzyj"), headers=ZRZYJ))]  # co-unit
+    assert raised["issue_id"] in [i["issue_id"] for i in ok(httpx.get(queue.format("c-rsj"), headers=RSJ))]  # the lead
+    assert raised["issue_id"] not in [i["issue_id"] for i in ok(httpx.get(queue.format("dacheng-rss"), headers=RSS))]
     missing = httpx.post(f"{issue}/close", headers=RSJ, json={"closed_on": TODAY, "outcome": "resolved", "resolution": "x"})
     assert missing.status_code == 409 and "c-zrzyj" in missing.text  # the co-unit's part is missing: nothing published
     assert httpx.post(f"{issue}/close", headers=ZRZYJ, json={"closed_on": TODAY, "outcome": "resolved",

@@ -219,3 +219,41 @@ async def test_the_county_board_gathers_every_townships_open_issues_and_needs_a_
     assert own["by_unit"] == {unit: {"open": 1, "red": 1, "yellow": 0, "blue": 0}}
     assert (await api.get(f"/api/v1/townships/{tb}/supervision", headers=ADMIN)).json()["provisional_deadlines"] == \
         [provisional["issue_id"]]
+
+
+async def test_units_routing_findings_and_the_ledgers_filters_on_the_real_store(api):
+    """What the store must answer: a unit by _id, a township's units with the county's, the routing, the ledger by
+    kind (old issues have none stored), by routing, and a unit's queue as lead or co-unit (`$or` on an array)."""
+    for township, unit_id, name in [("county", "c-rsj", "县人社局"), ("county", "c-zrzyj", "县自然资源局"),
+                                    ("dacheng", "dacheng-rss", "大程镇人社所")]:
+        r = await api.put(f"/api/v1/townships/{township}/units/{unit_id}", headers=ADMIN,
+                          json={"name": name, "kind": "county_department" if township == "county" else "township_office"})
+        assert r.status_code == 200, r.text
+    clash = await api.put(f"{T}/units/c-rsj", headers=ADMIN, json={"name": "x", "kind": "other"})
+    assert clash.status_code == 409
+    units = (await api.get(f"{T}/units", params={"routable": "true"}, headers=CLERK)).json()
+    assert [u["unit_id"] for u in units] == ["c-rsj", "c-zrzyj", "dacheng-rss"]
+    assert (await api.put(f"{T}/routing", headers=ADMIN, json={"labour": "dacheng-rss"})).json()["labour"] == "dacheng-rss"
+
+    routed = (await api.post(f"{T}/issues", json=issue(), headers=CLERK)).json()
+    assert routed["unit_id"] == "dacheng-rss" and routed["routing"] == "routed" and routed["kind"] == "issue"
+    free = (await api.post(f"{T}/issues", json=issue(responsible_unit="外部系统的单位"), headers=CLERK)).json()
+    assert free["unit_registered"] is False and free["unit_id"] is None
+    finding = (await api.post(f"{T}/findings", headers=CLERK, json={
+        "found_by": "inspection", "subject_kind": "unit", "subject_name": "镇便民服务中心窗口", "category": "approval",
+        "description": "窗口人员不在岗", "unit_id": "c-rsj"})).json()
+    assert finding["kind"] == "finding" and finding["enterprise_id"] is None
+    co = await api.post(f"{T}/issues/{finding['issue_id']}/co-handling", headers=CLERK, json={"co_unit_ids": ["c-zrzyj"]})
+    assert co.status_code == 200, co.text
+
+    def ids(r):
+        return {i["issue_id"] for i in r.json()}
+    assert ids(await api.get(f"{T}/issues", params={"kind": "finding"}, headers=CLERK)) == {finding["issue_id"]}
+    assert finding["issue_id"] not in ids(await api.get(f"{T}/issues", params={"kind": "issue"}, headers=CLERK))
+    assert {routed["issue_id"], free["issue_id"]} <= ids(await api.get(f"{T}/issues", params={"kind": "issue"}, headers=CLERK))
+    assert ids(await api.get("/api/v1/units/c-zrzyj/issues", headers=ADMIN)) == {finding["issue_id"]}
+    assert ids(await api.get("/api/v1/units/dacheng-rss/issues", headers=ADMIN)) == {routed["issue_id"]}
+    rss = bearer("dacheng_unit_rss")
+    r = await api.post(f"{T}/issues/{routed['issue_id']}/return", headers=rss, json={"reason": "不属本所职责"})
+    assert r.status_code == 200, r.text
+    assert ids(await api.get(f"{T}/issues", params={"routing": "returned"}, headers=CLERK)) == {routed["issue_id"]}

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from tests.security.common import (
-    COUNTY, E1, E2, FOREIGN, FORBIDDEN_BODY, HOME, NOWHERE, PERIOD, PUBLIC_PATHS, SERVICES, TOKEN, UNAUTHORIZED_BODY,
+    COUNTY, E1, E2, FOREIGN, RECENT, FORBIDDEN_BODY, HOME, NOWHERE, PERIOD, PUBLIC_PATHS, SERVICES, TOKEN, UNAUTHORIZED_BODY,
     Operation, operations, request, routes, seed_issues, seed_visits,
 )
 

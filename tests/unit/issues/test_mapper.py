@@ -125,3 +125,14 @@ def test_state_and_back_is_the_same_issue_and_overdue_days_appear_with_the_first
     assert state(back) == state(issue) and back.version == 3
     assert (back.level, back.overdue_working_days, back.source) == (Level.yellow, 2, IssueSource.visit)
     assert isinstance(back.raised_on, date) and not isinstance(back.raised_on, datetime)
+
+
+async def test_a_townships_settings_holding_only_its_routing_are_the_default_rules():
+    class Settings:
+        async def find_one(self, query):
+            return {"_id": query["_id"], "routing": {"labour": "dacheng-rss"}}  # routing saved, rules never
+
+    db = Db()
+    db["township_settings"] = Settings()
+    repo = Repository(db)
+    assert await repo.rules("dacheng") == Rules() and await repo.routing("dacheng") == {"labour": "dacheng-rss"}

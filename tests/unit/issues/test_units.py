@@ -36,6 +36,8 @@ async def test_units_are_registered_once_county_wide_and_each_change_is_publishe
     assert [(e.unit_id, e.name) for e in events] == [("c-rsj", "县人社局"), ("c-zrzyj", "县自然资源局"),
                                                     ("dacheng-rss", "大程镇人社所")]
     assert [t for t, e in repo.published if isinstance(e, UnitRegistered)] == ["county", "county", T]
+    await handlers.put_unit(ctx, "county", "c-rsj", UnitIn(name="县人社局", kind="county_department", head="赵局长"))
+    assert len(repo.events(UnitRegistered)) == 3  # the same again publishes nothing
     with pytest.raises(Conflict):  # the county's id, taken by a township
         await handlers.put_unit(ctx, T, "c-rsj", UnitIn(name="冒名", kind="other"))
     await handlers.put_unit(ctx, T, "dacheng-rss", UnitIn(name="大程镇人社所", kind="township_office", active=False))

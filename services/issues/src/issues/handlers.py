@@ -155,9 +155,7 @@ async def _change(ctx: Context, township: str, issue_id: str, act: Callable[[Iss
 
 async def assign(ctx: Context, township: str, issue_id: str, body: AssignIn, by: str) -> dict:
     on = body.assigned_on or ctx.clock.today()
-    unit = await routable_unit(ctx, township, body.unit_id, "unit_id") if body.unit_id else None
-    if unit is None and not body.responsible_unit:
-        raise Invalid("unit_id", "name the unit: unit_id (a registered unit) or responsible_unit (free text)")
+    unit = await routable_unit(ctx, township, body.unit_id, "unit_id") if body.unit_id else None  # none named: the issue says
     return view(await _change(ctx, township, issue_id, lambda issue: issue.assign(
         body.responsible_unit, unit=unit, on=on, reason=body.reason, by=by, at=ctx.clock.now())))
 
@@ -275,6 +273,8 @@ async def put_unit(ctx: Context, township: str, unit_id: str, body: UnitIn) -> d
         if parent is None or parent["township"] not in (township, COUNTY) or body.parent_id == unit_id:
             raise Invalid("parent_id", f"{body.parent_id} is not another registered unit of {township} or the county")
     unit = {"unit_id": unit_id, "township": township, **body.model_dump(mode="json")}
+    if await ctx.repo.unit(unit_id) == unit:
+        return unit  # nothing changed: nothing to publish (a repeated PUT, `make demo` run again)
     event = UnitRegistered(unit_id=unit_id, name=body.name, kind=body.kind, parent_id=body.parent_id, head=body.head,
                            active=body.active)
     if not await ctx.repo.put_unit(unit, event, ctx.clock.now()):

@@ -291,7 +291,8 @@ class Repository:
 
     async def rules(self, township: str) -> Rules:
         doc = await self.db[SETTINGS].find_one({"_id": township})
-        return Rules.model_validate(doc["rules"]) if doc and "rules" in doc else Rules()  # routing alone makes the doc
+        # The document may hold only the routing: no rules saved yet are the defaults.
+        return Rules.model_validate(doc["rules"]) if doc and doc.get("rules") else Rules()
 
     async def set_rules(self, township: str, rules: Rules) -> None:
         await self.db[SETTINGS].update_one({"_id": township}, {"$set": {"rules": rules.model_dump(mode="json")}}, upsert=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from demo import enterprises, issues, load, plan, report
+from demo import enterprises, issues, load, plan, report, units
 from demo.api import Api, ApiError
 
 
@@ -16,14 +16,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--township", default="dacheng")
     p.add_argument("--token", help="clerk token (default: dev-dacheng-clerk for dacheng, else dev-county-admin)")
     p.add_argument("--viewer-token", default="dev-county-viewer")
+    p.add_argument("--admin-token", default="dev-county-admin", help="registers the units and the routing")
     p.add_argument("--timeout", type=float, default=120, help="seconds to wait for issues and for the report")
     return p.parse_args(argv)
 
 
 def run(args: argparse.Namespace, say=print) -> dict:
     token = args.token or ("dev-dacheng-clerk" if args.township == "dacheng" else "dev-county-admin")
-    api = Api(args.visits, args.issues, args.reporting, args.township, token, args.viewer_token)
+    api = Api(args.visits, args.issues, args.reporting, args.township, token, args.viewer_token, args.admin_token)
     try:
+        say(f"units: {units.register(api)} registered, with the routing of {args.township}")
         listed = enterprises.all_for(args.township)
         planned = plan.visits_for(listed)
         summary = {"officials": load.officials(api)}
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace, say=print) -> dict:
         found = issues.wait_for(api, set(demands), args.timeout)
         totals = {"assigned": 0, "closed": 0, "reopened": 0}
         for k, (natural, demand) in enumerate(sorted(demands.items())):
-            for action, n in issues.work(api, found[natural], demand, k).items():
+            for action, n in issues.work(api, found[natural], demand, k, units.unit_ids(args.township)).items():
                 totals[action] += n
         summary.update(totals)
         say(f"issues: {len(found)} raised from the visits; this run assigned {totals['assigned']}, "

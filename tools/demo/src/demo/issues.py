@@ -55,8 +55,9 @@ def _close(api: Api, issue_id: str, on: date, demand: Demand, k: int, satisfacti
     return r.status_code == 200  # 409: closed already
 
 
-def work(api: Api, issue: dict, demand: Demand, k: int) -> dict[str, int]:
-    """Bring one issue to its planned state; returns the actions taken."""
+def work(api: Api, issue: dict, demand: Demand, k: int, unit_ids: dict[str, str] | None = None) -> dict[str, int]:
+    """Bring one issue to its planned state; returns the actions taken. A unit of `unit_ids` (name → id) is routed
+    to by its id, any other by its name (a free-text unit, shown as unregistered)."""
     done = {"assigned": 0, "closed": 0, "reopened": 0}
     if demand.fate == "open":
         return done
@@ -65,8 +66,10 @@ def work(api: Api, issue: dict, demand: Demand, k: int) -> dict[str, int]:
     actions = [h["action"] for h in doc.get("history", [])]
     raised, deadline = _day(doc["raised_on"]), _day(doc["deadline"])
     if demand.unit and doc["status"] == "open" and "closed" not in actions and doc.get("responsible_unit") != demand.unit:
+        unit_id = (unit_ids or {}).get(demand.unit)
+        named = {"unit_id": unit_id} if unit_id else {"responsible_unit": demand.unit}
         api.post("issues", f"/issues/{iid}/assign",
-                 {"responsible_unit": demand.unit, "reason": "按职责转办", "assigned_on": (raised + timedelta(days=1)).isoformat()})
+                 {**named, "reason": "按职责转办", "assigned_on": (raised + timedelta(days=1)).isoformat()})
         done["assigned"] += 1
     if demand.fate == "open_assigned":
         return done
