@@ -1,4 +1,4 @@
-# One image for visits, issues, reporting, the console and the topic-init job; docker-compose.yml picks the command.
+# One image for visits, issues, reporting, notifier, the console and the topic-init job; docker-compose.yml picks the command.
 
 # The console's front-end libraries (htmx, ECharts) from the npm registry, as services/console/package-lock.json
 # pins them: nothing is loaded from a CDN, and the vendor files are never in the repository.
@@ -34,7 +34,7 @@ COPY requirements.txt ./
 # runs the versions CI tests.
 RUN grep -E '^[A-Za-z0-9]' requirements.txt | sed -E 's/\[[^]]*\]//' > /tmp/constraints.txt \
  && pip install -c /tmp/constraints.txt \
-      ./contracts ./buildingblocks ./services/visits ./services/issues ./services/reporting ./services/console \
+      ./contracts ./buildingblocks ./services/visits ./services/issues ./services/reporting ./services/notifier ./services/console \
  && rm -rf /src /tmp/constraints.txt
 
 RUN groupadd --system --gid 10001 app \
@@ -52,5 +52,5 @@ RUN dir=$(python -c 'import buildingblocks.docs as d; print(d.ASSETS)') \
 
 USER app
 
-EXPOSE 8000 8001 8002 8003
+EXPOSE 8000 8001 8002 8003 8004
 CMD ["python", "-m", "visits"]

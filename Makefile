@@ -6,7 +6,7 @@ REPLICAS ?= 1
 
 .PHONY: up down test install status demo bench faults
 
-up: install  ## Kafka + the store + the three services on 8001/8002/8003 + the console on 8000 (state in .state/dev); REPLICAS=N (1..5) runs N of each behind a balancer
+up: install  ## Kafka + the store + the four services on 8001/8002/8003/8004 + the console on 8000 (state in .state/dev); REPLICAS=N (1..5) runs N of each behind a balancer
 	infra/stack.sh start $(DEV) 9092 27017
 	REPLICAS=$(REPLICAS) infra/stack.sh services $(DEV) 9092 27017
 	@echo "控制台 console: open http://127.0.0.1:8000 and sign in with a development token, e.g. dev-dacheng-clerk"

@@ -11,7 +11,7 @@
 #   infra/stack.sh start STATE KAFKA_PORT MONGO_PORT   start both, wait until ready, create the topics
 #                                               (STORE_BACKEND=file: H2 file under STATE/store, the default;
 #                                                STORE_BACKEND=memory: nothing kept, for the test run)
-#   infra/stack.sh services STATE KAFKA_PORT MONGO_PORT  start visits/issues/reporting (8001-8003), wait for /health,
+#   infra/stack.sh services STATE KAFKA_PORT MONGO_PORT  start visits/issues/reporting/notifier (8001-8004), wait for /health,
 #                                               then the console (8000), which calls them
 #                                               (REPLICAS=N, 1..5: N replicas each on N*10000+port behind
 #                                                our balancer on the public port)
@@ -175,7 +175,7 @@ start() {
   log "ready: KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kport MONGODB_URI=mongodb://127.0.0.1:$mport/?directConnection=true"
 }
 
-BACKENDS="visits:8001 issues:8002 reporting:8003"
+BACKENDS="visits:8001 issues:8002 reporting:8003 notifier:8004"
 FRONTENDS="console:8000"  # the web console: calls the back ends, so started after them
 SERVICES="$BACKENDS $FRONTENDS"
 MAX_REPLICAS=5

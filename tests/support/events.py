@@ -50,16 +50,46 @@ def visit_logged(township: str, enterprise_id: str, visit_id: str, visited_on: d
     return envelope("VisitLogged", township, visit_id, data)
 
 
-def enterprise_registered(township: str, enterprise_id: str, registered_on: date) -> dict:
+def enterprise_registered(township: str, enterprise_id: str, registered_on: date, name: str = "测试企业",
+                          assigned_officials: tuple[dict, ...] = ()) -> dict:
     data = {
         "enterprise_id": enterprise_id,
-        "name": "测试企业",
+        "name": name,
         "category": "industry",
         "registered_on": registered_on.isoformat(),
         "park": None,
-        "assigned_officials": [],
+        "assigned_officials": list(assigned_officials),  # [{official_id, name, rank}]: its 包抓 leaders
     }
     return envelope("EnterpriseRegistered", township, enterprise_id, data)
+
+
+def unit_registered(township: str, unit_id: str, name: str, head: str | None = None,
+                    kind: str = "county_department") -> dict:
+    """A responsible unit as the issues service registers it (`township` "county" for a county unit)."""
+    data = {"unit_id": unit_id, "name": name, "kind": kind, "parent_id": None, "head": head, "active": True}
+    return envelope("UnitRegistered", township, unit_id, data)
+
+
+def issue_raised(township: str, issue_id: str, enterprise_id: str, raised_on: date, deadline: date,
+                 unit_id: str | None = None, responsible_unit: str | None = None, description: str = "招工难",
+                 category: str = "labour") -> dict:
+    data = {"issue_id": issue_id, "enterprise_id": enterprise_id, "source": "visit", "visit_id": None,
+            "category": category, "description": description, "responsible_unit": responsible_unit,
+            "raised_on": raised_on.isoformat(), "deadline": deadline.isoformat()}
+    if unit_id is not None:
+        data["unit_id"] = unit_id
+    return envelope("IssueRaised", township, issue_id, data)
+
+
+def issue_escalated(township: str, issue_id: str, enterprise_id: str, level: str, previous_level: str, on: date,
+                    deadline: date, overdue_working_days: int = 0, unit_id: str | None = None,
+                    responsible_unit: str | None = None) -> dict:
+    data = {"issue_id": issue_id, "enterprise_id": enterprise_id, "level": level, "previous_level": previous_level,
+            "on": on.isoformat(), "deadline": deadline.isoformat(), "overdue_working_days": overdue_working_days,
+            "responsible_unit": responsible_unit}
+    if unit_id is not None:
+        data["unit_id"] = unit_id
+    return envelope("IssueEscalated", township, issue_id, data)
 
 
 def encode(body: dict) -> bytes:

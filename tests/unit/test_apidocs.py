@@ -12,7 +12,7 @@ import pytest
 from buildingblocks import docs
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("visits", "issues", "reporting")
+SERVICES = ("visits", "issues", "reporting", "notifier")
 
 
 def app(service: str):

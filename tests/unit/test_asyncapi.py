@@ -24,6 +24,7 @@ OPERATIONS = {
     "issues": {("send", ISSUES), ("receive", VISITS), ("receive", INTAKE), ("send", dlq_topic(VISITS)),
                ("send", dlq_topic(INTAKE))},
     "reporting": {("receive", VISITS), ("receive", ISSUES), ("send", dlq_topic(VISITS)), ("send", dlq_topic(ISSUES))},
+    "notifier": {("receive", VISITS), ("receive", ISSUES), ("send", dlq_topic(VISITS)), ("send", dlq_topic(ISSUES))},
 }
 
 

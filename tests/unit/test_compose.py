@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # CONTRACTS.md section 2: the same ports locally and in compose.
-CONTRACT_PORTS = {"visits": 8001, "issues": 8002, "reporting": 8003}
+CONTRACT_PORTS = {"visits": 8001, "issues": 8002, "reporting": 8003, "notifier": 8004}
 APP_ENV = ("KAFKA_BOOTSTRAP_SERVERS", "MONGODB_URI", "MONGODB_DB", "HOST")
 
 

@@ -9,11 +9,12 @@ from buildingblocks import clock
 from buildingblocks.settings import ClockSettings, Settings, TopicSettings
 from console.settings import ConsoleSettings
 from issues.settings import IssuesSettings
+from notifier.settings import NotifierSettings
 from reporting.settings import ReportingSettings
 from visits.settings import VisitsSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-ALL = [VisitsSettings, IssuesSettings, ReportingSettings, ConsoleSettings, TopicSettings, ClockSettings]
+ALL = [VisitsSettings, IssuesSettings, ReportingSettings, NotifierSettings, ConsoleSettings, TopicSettings, ClockSettings]
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +38,7 @@ def test_each_service_has_its_defaults():
     assert (IssuesSettings().port, IssuesSettings().mongodb_db) == (8002, "issues")
     assert IssuesSettings().consumer_group == "issues.intake.v1"
     assert (ReportingSettings().port, ReportingSettings().consumer_group) == (8003, "reporting.projections.v1")
+    assert (NotifierSettings().port, NotifierSettings().consumer_group) == (8004, "notifier.notices.v1")
     assert VisitsSettings().log_format == "json" and VisitsSettings().auth_tokens_file is None
 
 

@@ -1,7 +1,7 @@
 """A service's AsyncAPI document: FastStream's (AsyncAPI 3.0), from the subscribers and publishers declared on the
 service's broker (buildingblocks.kafka). Served at /asyncapi (JSON) and /asyncapi.yaml.
 
-    python -m buildingblocks.asyncapi [SERVICE ...]      writes docs/asyncapi/<service>.json (default: all three)
+    python -m buildingblocks.asyncapi [SERVICE ...]      writes docs/asyncapi/<service>.json (default: all four)
 
 The checked-in copies are made with the default settings (server 127.0.0.1:9092, the services' own consumer
 groups), whatever this shell has.
@@ -23,7 +23,7 @@ from faststream.specification import AsyncAPI
 
 from contracts.envelope import CONTENT_TYPE
 
-SERVICES = ("visits", "issues", "reporting")
+SERVICES = ("visits", "issues", "reporting", "notifier")
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "asyncapi"
 # What the checked-in copies must not depend on: the variables of this shell that the documents show.
 LOCAL = ("KAFKA_BOOTSTRAP_SERVERS", "CONSUMER_GROUP")

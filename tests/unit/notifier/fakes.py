@@ -28,18 +28,19 @@ class FakeStore:
         return self.units.get(unit_id) if unit_id else None
 
     async def put_enterprise(self, enterprise_id, township, name, officials):
-        self.enterprises[enterprise_id] = {"_id": enterprise_id, "name": name, "township": township,
-                                           "officials": officials}
+        self.enterprises[item_key(township, enterprise_id)] = {
+            "_id": item_key(township, enterprise_id), "enterprise_id": enterprise_id, "name": name,
+            "township": township, "officials": officials}
 
-    async def enterprise(self, enterprise_id):
-        return self.enterprises.get(enterprise_id) if enterprise_id else None
+    async def enterprise(self, township, enterprise_id):
+        return self.enterprises.get(item_key(township, enterprise_id)) if enterprise_id else None
 
     async def enterprises_with_officials(self):
         return [e for e in self.enterprises.values() if e["officials"]]
 
     async def put_item(self, township, issue_id, fields):
         doc = self.items.setdefault(item_key(township, issue_id), {})
-        doc.update({k: v for k, v in fields.items() if v is not None}, township=township, issue_id=issue_id)
+        doc.update(fields, township=township, issue_id=issue_id)
 
     async def item(self, township, issue_id):
         return self.items.get(item_key(township, issue_id))

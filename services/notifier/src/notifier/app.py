@@ -26,7 +26,10 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
     lease = Lease(service.db[LEASES], "notifier:sender", config.sender_lease_term_s)
     service.leases.append(lease)
     channels = Channels(config)
-    sender = Sender(store, channels, clock, config, lease)
+    deliveries = service.metrics.counter("notifier_deliveries", "Delivery attempts by channel and outcome "
+                                         "(sent; retry: failed, tried again later; failed: the last attempt)",
+                                         ["channel", "outcome"])
+    sender = Sender(store, channels, clock, config, lease, deliveries)
     tasks: dict[str, asyncio.Task] = {}
 
     async def on_events(batch: list[Received]) -> None:

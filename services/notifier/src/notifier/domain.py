@@ -3,8 +3,9 @@ number and the digest's week. Every function here is unit-tested with plain valu
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -43,7 +44,6 @@ class Person(BaseModel):
     @field_validator("sms")
     @classmethod
     def _phones(cls, phones: list[str]) -> list[str]:
-        import re
         for p in phones:
             if not re.match(PHONE, p):
                 raise ValueError(f"{p!r} is not a phone number (digits, optionally a leading +)")
@@ -52,7 +52,6 @@ class Person(BaseModel):
     @field_validator("email")
     @classmethod
     def _emails(cls, addrs: list[str]) -> list[str]:
-        import re
         for a in addrs:
             if not re.match(EMAIL, a):
                 raise ValueError(f"{a!r} is not an e-mail address")
@@ -64,10 +63,21 @@ class UnitRecipients(Person):
     head: Optional[Person] = None
 
 
+def _local(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("give the time as HH:MM, China time, without an offset")
+    return value
+
+
 class QuietHours(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: time = Field(description="HH:MM, China time; notices due from then are held")
     end: time = Field(description="HH:MM; held notices go out then (start > end spans midnight)")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _china_time(cls, value: time) -> time:
+        return _local(value)
 
 
 class NoticeSettings(BaseModel):
@@ -75,6 +85,11 @@ class NoticeSettings(BaseModel):
     quiet_hours: Optional[QuietHours] = QuietHours(start=time(22, 0), end=time(7, 30))
     digest_weekday: int = Field(1, ge=1, le=7, description="ISO weekday of the weekly digest, 1 = Monday")
     digest_time: time = Field(time(8, 30), description="HH:MM, China time, of the weekly digest")
+
+    @field_validator("digest_time")
+    @classmethod
+    def _china_time(cls, value: time) -> time:
+        return _local(value)
 
 
 # ---- ids, numbers and times ----
@@ -91,7 +106,6 @@ def supervision_number(year: int, seq: int) -> str:
 
 def parse_number(text: str) -> Optional[tuple[int, int]]:
     """督〔2026〕7号 or 2026-7 → (2026, 7)."""
-    import re
     m = re.fullmatch(r"督〔(\d{4})〕(\d+)号", text) or re.fullmatch(r"(\d{4})-(\d+)", text)
     return (int(m[1]), int(m[2])) if m else None
 

@@ -71,7 +71,7 @@ async def handle(store, event: CloudEvent[Any], clock: Clock) -> list[Notice]:
 
 async def _issue_view(store, township: str, issue_id: str) -> dict[str, Any]:
     item = dict(await store.item(township, issue_id) or {"township": township, "issue_id": issue_id})
-    enterprise = await store.enterprise(item.get("enterprise_id"))
+    enterprise = await store.enterprise(township, item.get("enterprise_id"))
     if enterprise:
         item["enterprise_name"] = enterprise["name"]
     unit = await store.unit(item.get("unit_id"))
@@ -112,7 +112,7 @@ async def _escalated(store, event, township: str, data: IssueEscalated, now: dat
         return made
     if level not in ("yellow", "red"):
         return []
-    enterprise = await store.enterprise(data.enterprise_id or issue.get("enterprise_id")) or {}
+    enterprise = await store.enterprise(township, data.enterprise_id or issue.get("enterprise_id")) or {}
     officials = enterprise.get("officials") or []
     number = await store.number_for(event.id, data.on.year)
     sheet = await store.put_supervision({
@@ -142,15 +142,15 @@ async def _escalated(store, event, township: str, data: IssueEscalated, now: dat
     return made
 
 
-async def make_digests(store, week: str, now: datetime) -> list[Notice]:
+async def make_digests(store, week: str, now: datetime, run: Optional[str] = None) -> list[Notice]:
     """The week's digest: each 包抓 leader with open items of their enterprises, to their own channels."""
-    by_enterprise: dict[str, list[dict[str, Any]]] = {}
+    by_enterprise: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for item in await store.open_items():
         if item.get("enterprise_id"):
-            by_enterprise.setdefault(item["enterprise_id"], []).append(item)
+            by_enterprise.setdefault((item["township"], item["enterprise_id"]), []).append(item)
     leaders: dict[str, dict[str, Any]] = {}
     for enterprise in await store.enterprises_with_officials():
-        items = by_enterprise.get(enterprise["_id"], [])
+        items = by_enterprise.get((enterprise["township"], enterprise["enterprise_id"]), [])
         if not items:
             continue
         for official in enterprise["officials"]:
@@ -167,5 +167,5 @@ async def make_digests(store, week: str, now: datetime) -> list[Notice]:
         made += domain.notices_for("digest", f"digest:{official_id}:{week}", None, None, None, to,
                                    domain.digest_message(entry["name"], week, items), now)
     await store.add_notices(made)
-    await store.mark_digest(week, now, len(made))
+    await store.mark_digest(run or week, now, len(made))
     return made

@@ -18,8 +18,10 @@ log = logging.getLogger("notifier.sender")
 
 
 class Sender:
-    def __init__(self, store, channels, clock: Clock, settings, lease: Optional[Lease] = None):
+    def __init__(self, store, channels, clock: Clock, settings, lease: Optional[Lease] = None, deliveries=None):
+        """`deliveries`: a counter labelled (channel, outcome) for /metrics, or None."""
         self.store, self.channels, self.clock, self.settings, self.lease = store, channels, clock, settings, lease
+        self.deliveries = deliveries
         self.stats: dict[str, Any] = {"ticks": 0, "sent": 0, "failed_attempts": 0, "held": 0, "leader": False,
                                       "last_error": None}
 
@@ -40,8 +42,11 @@ class Sender:
     async def digest_if_due(self, config: domain.NoticeSettings) -> None:
         now = self.clock.now()
         week = domain.digest_week(now, config.digest_weekday, config.digest_time)
-        if week and not await self.store.digest_done(week):
-            made = await handlers.make_digests(self.store, week, now)
+        # Made once per week and schedule: a schedule changed mid-week is looked at again, and the notice ids
+        # (per leader and week) still give nobody a second digest that week.
+        run = f"{week}@{config.digest_weekday}T{config.digest_time.isoformat()}"
+        if week and not await self.store.digest_done(run):
+            made = await handlers.make_digests(self.store, week, now, run)
             log.info("weekly digest %s: %d notices", week, len(made))
 
     async def deliver(self, notice: dict[str, Any], config: domain.NoticeSettings) -> None:
@@ -62,11 +67,17 @@ class Sender:
                 retry_at = now + domain.backoff(attempts, self.settings.retry_base_s, self.settings.retry_max_s)
             await self.store.attempt_failed(notice["notice_id"], error, retry_at, now)
             self.stats["failed_attempts"] += 1
+            self._count(notice["channel"], "failed" if retry_at is None else "retry")
             log.warning("notice %s (%s to %s) not delivered, attempt %d: %s", notice["notice_id"], notice["channel"],
                         notice["address"], attempts, error)
             return
         await self.store.sent(notice["notice_id"], self.clock.now())
         self.stats["sent"] += 1
+        self._count(notice["channel"], "sent")
+
+    def _count(self, channel: str, outcome: str) -> None:
+        if self.deliveries is not None:
+            self.deliveries.labels(channel, outcome).inc()
 
     async def run_forever(self) -> None:
         while True:

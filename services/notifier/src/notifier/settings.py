@@ -29,7 +29,6 @@ class NotifierSettings(Settings):
     retry_max_s: float = Field(3600.0, gt=0)  # the longest wait between attempts
     max_attempts: int = Field(20, ge=1)  # then the notice is failed for good
     sender_lease_s: Optional[float] = Field(None, gt=0)  # the sender's lease term; unset: 5 intervals, at least 10 s
-    digest_check_s: float = Field(60.0, gt=0)  # how often the digest scheduler looks at the clock
 
     @property
     def sender_lease_term_s(self) -> float:

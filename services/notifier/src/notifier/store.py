@@ -1,10 +1,10 @@
 """The notifier's Mongo mapper: the only code that knows its documents.
 
-Collections (README, "The store"): `units`, `enterprises`, `items` (the open-items view, `_id` township:issue_id),
+Collections (README, "The store"): `units`, `enterprises` (`_id` township:enterprise_id), `items` (the open-items view, `_id` township:issue_id),
 `recipients` (`_id` unit:<id> / official:<id>), `settings` (`_id` "notices"), `notices` (`_id` = the notice id:
 its uniqueness is what makes a notice once per event and recipient), `counters` (`_id` supervision:<year>, `$inc`),
 `supervision_numbers` (`_id` = the escalation event's id → its number, so a redelivered event keeps its number),
-`supervision` (`_id` = the number: the 督办单's contents) and `digests` (`_id` = the ISO week: made).
+`supervision` (`_id` = the number: the 督办单's contents) and `digests` (`_id` = the ISO week and the schedule: made).
 Every write is one single-document upsert, insert or compare-and-set: right on redelivery and with replicas."""
 from __future__ import annotations
 
@@ -44,17 +44,20 @@ class Store:
         return await self.db.units.find_one({"_id": unit_id}) if unit_id else None
 
     async def put_enterprise(self, enterprise_id: str, township: str, name: str, officials: list[dict]) -> None:
+        # Per township: an enterprise on two townships' lists has each township's 包抓 leaders.
         await self.db.enterprises.update_one(
-            {"_id": enterprise_id}, {"$set": {"name": name, "township": township, "officials": officials}}, upsert=True)
+            {"_id": item_key(township, enterprise_id)},
+            {"$set": {"enterprise_id": enterprise_id, "name": name, "township": township, "officials": officials}},
+            upsert=True)
 
-    async def enterprise(self, enterprise_id: Optional[str]) -> Optional[dict[str, Any]]:
-        return await self.db.enterprises.find_one({"_id": enterprise_id}) if enterprise_id else None
+    async def enterprise(self, township: str, enterprise_id: Optional[str]) -> Optional[dict[str, Any]]:
+        return await self.db.enterprises.find_one({"_id": item_key(township, enterprise_id)}) if enterprise_id else None
 
     async def enterprises_with_officials(self) -> list[dict[str, Any]]:
         return [e async for e in self.db.enterprises.find({"officials.0": {"$exists": True}})]
 
     async def put_item(self, township: str, issue_id: str, fields: dict[str, Any]) -> None:
-        fields = {k: v for k, v in fields.items() if v is not None}
+        """Set `fields` (None included: a re-routing to a free-text unit clears the unit id)."""
         await self.db.items.update_one({"_id": item_key(township, issue_id)},
                                        {"$set": {**fields, "township": township, "issue_id": issue_id}}, upsert=True)
 
