@@ -88,6 +88,8 @@ async def test_the_bulletin_and_the_ledger_export_as_csv_and_xlsx_with_chinese_h
     [header, row] = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert header[:5] == ["乡镇", "期间", "纳入企业数", "走访企业数", "走访覆盖率"]
     assert row[:5] == [township, "2026-Q1", "2", "2", "1.0"]
+    columns = dict(zip(header, row))  # the units' figures follow §3's: nothing closed, no 解决率; nothing returned
+    assert (columns["解决率"], columns["退回次数"], columns["签收用时P90（工作日）"]) == ("", "0", "")
 
     got = await api.get(f"/api/v1/bulletins/{township}/2026-Q1/export", params={"format": "xlsx"}, headers=VIEWER)
     sheet = load_workbook(io.BytesIO(got.content)).active

@@ -1,8 +1,10 @@
 """An independent reference for CONTRACTS.md §3, computed from the events themselves (not from stored facts).
 
 It reads §3 literally, for streams holding only the contract's four report events (EnterpriseRegistered,
-VisitLogged, IssueRaised, IssueClosed). It shares nothing with the reporting service but the contract's
-payload models, so a test comparing the two checks `facts_for` and `compute` together.
+VisitLogged, IssueRaised, IssueClosed), and the README's "Reports: the units' figures" for streams that also
+hold the issue events beyond v1 (reopenings, deadline changes, routings, 签收, 退回, 回访, findings, units). It
+shares nothing with the reporting service but the contract's payload models, so a test comparing the two
+checks `facts_for` and `compute` together.
 
 Readings taken (each is the contract's text or the brief's clarification of it):
 - each event counts once: events are deduplicated on their `id`;
@@ -15,17 +17,41 @@ Readings taken (each is the contract's text or the brief's clarification of it):
   present, else the counted close's;
 - things are identified within their township: (township, enterprise_id), (township, visit_id),
   (township, issue_id); the county total is the union over townships.
+
+Beyond v1 (README, "Reports: the units' figures"; event times compare as instants):
+- a close stands unless the issue's latest IssueReopened (reopened_on, then time) is later than it (closed_on,
+  then time): then the issue is not closed at all; the deadline for overdue at E is the latest IssueDeadlineChanged
+  (changed_on) or IssueReopened (reopened_on) dated on or before E, else the raise's (else the close's);
+- the events of an issue_id (acknowledged, returned, assigned, followed up) count only when the issue or finding
+  itself is known, from its raise or its close; a finding's own figures never mix with the issues' figures;
+- p90 is the nearest rank: the ⌈0.9·n⌉-th smallest value.
 """
 from __future__ import annotations
 
 import calendar
+import math
 import random
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from typing import Any, Iterable, Optional
 
-from contracts.events import EnterpriseRegistered, IssueClosed, IssueRaised, VisitLogged
+from contracts.events import (
+    EnterpriseRegistered,
+    FindingClosed,
+    FindingRaised,
+    IssueAcknowledged,
+    IssueAssigned,
+    IssueClosed,
+    IssueDeadlineChanged,
+    IssueFollowedUp,
+    IssueRaised,
+    IssueReopened,
+    IssueReturned,
+    UnitRegistered,
+    VisitLogged,
+)
 
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
 
@@ -86,14 +112,21 @@ def make_uscc(rng: random.Random) -> str:
 
 @dataclass
 class _Issue:
-    raised: Optional[IssueRaised]
-    closes: list[tuple[date, datetime, IssueClosed]]
+    raised: Any  # IssueRaised or FindingRaised, or None
+    closes: list[tuple[date, datetime, Any]]  # IssueClosed or FindingClosed
+    reopens: list[tuple[date, datetime]] = None
+    deadline_changes: list[tuple[date, datetime, date]] = None  # (dated, time, new deadline)
 
-    def counted_close(self) -> Optional[IssueClosed]:
-        if not self.closes:
-            return None
-        # Latest closed_on; ties: the latest `time` (aware datetimes compare as instants).
-        return max(self.closes, key=lambda c: (c[0], c[1]))[2]
+    def __post_init__(self):
+        self.reopens = self.reopens or []
+        self.deadline_changes = self.deadline_changes or []
+
+    def counted(self) -> Optional[tuple[date, datetime, Any]]:
+        return max(self.closes, key=lambda c: (c[0], c[1])) if self.closes else None
+
+    def counted_close(self) -> Optional[Any]:
+        c = self.counted()
+        return c[2] if c is not None else None
 
     @property
     def raised_on(self) -> date:
@@ -106,11 +139,18 @@ class _Issue:
 
     @property
     def closed_on(self) -> Optional[date]:
-        c = self.counted_close()
-        return c.closed_on if c is not None else None
+        """The counted close's date, unless a later reopening undid it."""
+        c = self.counted()
+        if c is None:
+            return None
+        if self.reopens and max(self.reopens) > (c[0], c[1]):
+            return None
+        return c[0]
 
-    @property
-    def overdue_deadline(self) -> date:
+    def overdue_deadline(self, end: date) -> date:
+        in_force = [(on, t, dl) for on, t, dl in self.deadline_changes if on <= end]
+        if in_force:
+            return max(in_force, key=lambda x: (x[0], x[1]))[2]
         return self.raised.deadline if self.raised is not None else self.counted_close().deadline
 
 
@@ -128,7 +168,7 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
 
     registered_on: dict[tuple[str, str], date] = {}
     visits: dict[tuple[str, str], VisitLogged] = {}
-    issues: dict[tuple[str, str], _Issue] = {}
+    issues, findings, later = _gather(scoped)
     for ev in scoped:
         d = ev.data
         if isinstance(d, EnterpriseRegistered):
@@ -138,12 +178,6 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
             k = (ev.township, d.visit_id)
             assert k not in visits, f"reference: two VisitLogged events for {k} (the generator never makes this)"
             visits[k] = d
-        elif isinstance(d, IssueRaised):
-            issue = issues.setdefault((ev.township, d.issue_id), _Issue(None, []))
-            assert issue.raised is None, f"reference: two IssueRaised events for {d.issue_id} (never generated)"
-            issue.raised = d
-        elif isinstance(d, IssueClosed):
-            issues.setdefault((ev.township, d.issue_id), _Issue(None, [])).closes.append((d.closed_on, ev.time, d))
 
     listed = {k for k, on in registered_on.items() if on <= E}
     visits_in = {k: v for k, v in visits.items() if S <= v.visited_on <= E}
@@ -155,7 +189,7 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
     open_at_end = {
         k for k, i in issues.items() if i.raised_on <= E and (i.closed_on is None or i.closed_on > E)
     }
-    overdue = {k for k in open_at_end if issues[k].overdue_deadline < E}
+    overdue = {k for k in open_at_end if issues[k].overdue_deadline(E) < E}
     rated = [
         issues[k].counted_close().satisfaction.value
         for k in closed
@@ -189,4 +223,176 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
         "issues_overdue_at_end": len(overdue),
         "satisfaction_rate": _rate(sum(1 for s in rated if s in SATISFIED), len(rated)),
         "by_category": by_category,
+        **_units_figures(issues, findings, later, closed, S, E),
     }
+
+
+# ---------------------------------------------------------------------------------------------- beyond v1
+
+
+def _gather(scoped: list[Any]):
+    """Issues and findings by (township, issue_id), and the other issue events by type, each with its township."""
+    issues: dict[tuple[str, str], _Issue] = {}
+    findings: dict[tuple[str, str], _Issue] = {}
+    later: dict[type, list[tuple[str, datetime, Any]]] = {}
+    for ev in scoped:
+        d = ev.data
+        if isinstance(d, (IssueRaised, FindingRaised)):
+            book = issues if isinstance(d, IssueRaised) else findings
+            item = book.setdefault((ev.township, d.issue_id), _Issue(None, []))
+            assert item.raised is None, f"reference: two raises of {d.issue_id} (never generated)"
+            item.raised = d
+        elif isinstance(d, (IssueClosed, FindingClosed)):
+            book = issues if isinstance(d, IssueClosed) else findings
+            book.setdefault((ev.township, d.issue_id), _Issue(None, [])).closes.append((d.closed_on, ev.time, d))
+        else:
+            later.setdefault(type(d), []).append((ev.township, ev.time, d))
+    for t, time, d in later.get(IssueReopened, []):
+        for book in (issues, findings):
+            if (t, d.issue_id) in book:
+                book[(t, d.issue_id)].reopens.append((d.reopened_on, time))
+                book[(t, d.issue_id)].deadline_changes.append((d.reopened_on, time, d.deadline))
+    for t, time, d in later.get(IssueDeadlineChanged, []):
+        for book in (issues, findings):
+            if (t, d.issue_id) in book:
+                book[(t, d.issue_id)].deadline_changes.append((d.changed_on, time, d.deadline))
+    return issues, findings, later
+
+
+def _mean(values: list[int]) -> Optional[float]:
+    return sum(values) / len(values) if values else None
+
+
+def _nearest_rank_p90(values: list[int]) -> Optional[int]:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[math.ceil(Fraction(9, 10) * len(ordered)) - 1]  # exact: no float rounding at n = 10, 20, …
+
+
+def _units_figures(issues, findings, later, closed, S: date, E: date) -> dict[str, Any]:
+    acks = [d for t, _, d in later.get(IssueAcknowledged, []) if (t, d.issue_id) in issues and S <= d.acknowledged_on <= E]
+    close_days = [issues[k].counted_close().working_days_to_close for k in closed
+                  if issues[k].counted_close().working_days_to_close is not None]
+    resolved = [k for k in closed if issues[k].counted_close().outcome.value == "resolved"]
+    return {
+        "issues_resolved": len(resolved),
+        "resolution_rate": _rate(len(resolved), len(closed)),
+        "acknowledgements": len(acks),
+        "acknowledged_on_time": sum(1 for a in acks if a.on_time),
+        "mean_working_days_to_acknowledge": _mean([a.working_days_to_acknowledge for a in acks]),
+        "p90_working_days_to_acknowledge": _nearest_rank_p90([a.working_days_to_acknowledge for a in acks]),
+        "mean_working_days_to_close": _mean(close_days),
+        "p90_working_days_to_close": _nearest_rank_p90(close_days),
+        "returns": sum(1 for t, _, d in later.get(IssueReturned, []) if (t, d.issue_id) in issues and S <= d.returned_on <= E),
+        "findings_raised": sum(1 for f in findings.values() if S <= f.raised_on <= E),
+        "findings_closed": sum(1 for f in findings.values() if f.closed_on is not None and S <= f.closed_on <= E),
+    }
+
+
+UNIT_COLUMNS = ("received", "acknowledged", "acknowledged_on_time", "closed", "closed_on_time", "resolved", "returned",
+                "followed_up", "satisfied")
+
+
+def reference_units(events: Iterable[Any], township: Optional[str], period: RefPeriod) -> list[dict[str, Any]]:
+    """The per-unit table of `township` (None: the county) for `period`, read from the README's definitions."""
+    unique: dict[str, Any] = {}
+    for ev in events:
+        unique.setdefault(ev.id, ev)
+    everything = list(unique.values())
+    scoped = [ev for ev in everything if township is None or ev.township == township]
+    S, E = period.start, period.end
+    issues, findings, later = _gather(scoped)
+    items = {**issues, **findings}
+
+    def who(unit_id: Optional[str], name: Optional[str]) -> Optional[tuple[Optional[str], Optional[str]]]:
+        if unit_id:
+            return (unit_id, None)
+        if name:
+            return (None, name)
+        return None
+
+    table: dict[tuple, dict[str, int]] = {}
+
+    def bump(unit, column: str, by: int = 1) -> None:
+        counts = table.setdefault(unit, {c: 0 for c in UNIT_COLUMNS})
+        counts[column] += by
+
+    # routings: (item, date, time, unit)
+    routings: list[tuple[tuple[str, str], date, datetime, tuple]] = []
+    for key, item in items.items():
+        r = item.raised
+        if r is not None and (u := who(r.unit_id, r.responsible_unit)) is not None:
+            # the time of the raise is not kept on the item: find it among the events
+            routings.append((key, r.raised_on, _time_of(scoped, r), u))
+    for t, time, d in later.get(IssueAssigned, []):
+        if (t, d.issue_id) in items and (u := who(d.unit_id, d.responsible_unit)) is not None:
+            routings.append(((t, d.issue_id), d.assigned_on, time, u))
+    received = {(key, on, u) for key, on, _, u in routings if S <= on <= E}
+    for _, _, u in received:
+        bump(u, "received")
+
+    for t, _, d in later.get(IssueAcknowledged, []):
+        if (t, d.issue_id) in items and S <= d.acknowledged_on <= E:
+            bump((d.unit_id, None), "acknowledged")
+            bump((d.unit_id, None), "acknowledged_on_time", 1 if d.on_time else 0)
+    for t, _, d in later.get(IssueReturned, []):
+        if (t, d.issue_id) in items and S <= d.returned_on <= E:
+            bump((d.unit_id, None), "returned")
+
+    for key, item in items.items():
+        on = item.closed_on
+        if on is None or not (S <= on <= E):
+            continue
+        closed_on, close_time, close = item.counted()
+        unit = (close.unit_id, None) if close.unit_id else None
+        if unit is None:
+            before = [(d, tm, u) for k, d, tm, u in routings if k == key and d <= closed_on]
+            if before:
+                unit = max(before, key=lambda x: (x[0], x[1]))[2]
+        if unit is None:
+            continue
+        bump(unit, "closed")
+        bump(unit, "closed_on_time", 1 if closed_on <= close.deadline else 0)
+        bump(unit, "resolved", 1 if close.outcome.value == "resolved" else 0)
+        asked = [(d.followed_up_on, tm, d) for t, tm, d in later.get(IssueFollowedUp, [])
+                 if (t, d.issue_id) == key and (d.followed_up_on, tm) >= (closed_on, close_time)]
+        if asked:
+            bump(unit, "followed_up")
+            satisfaction = max(asked, key=lambda x: (x[0], x[1]))[2].satisfaction.value
+        else:
+            satisfaction = getattr(close, "satisfaction", None)
+            satisfaction = satisfaction.value if satisfaction is not None else None
+        bump(unit, "satisfied", 1 if satisfaction in SATISFIED else 0)
+
+    registry: dict[str, tuple[datetime, str, str]] = {}
+    for ev in everything:  # the registry is county-wide
+        if isinstance(ev.data, UnitRegistered):
+            seen = registry.get(ev.data.unit_id)
+            if seen is None or (ev.time, ev.id) > (seen[0], seen[1]):
+                registry[ev.data.unit_id] = (ev.time, ev.id, ev.data.name)
+    carried: dict[str, tuple[datetime, str]] = {}
+    for ev in scoped:
+        d = ev.data
+        if isinstance(d, (IssueRaised, FindingRaised, IssueAssigned, IssueAcknowledged, IssueReturned)) and d.unit_id \
+                and d.responsible_unit:
+            if d.unit_id not in carried or (ev.time, d.responsible_unit) > carried[d.unit_id]:
+                carried[d.unit_id] = (ev.time, d.responsible_unit)
+
+    rows = []
+    for (unit_id, name), counts in table.items():
+        if not any(counts.values()):
+            continue
+        if unit_id is not None:
+            name = registry[unit_id][2] if unit_id in registry else carried[unit_id][1] if unit_id in carried else unit_id
+        rows.append({"unit_id": unit_id, "name": name, **counts})
+    registered = sorted((r for r in rows if r["unit_id"] is not None), key=lambda r: r["unit_id"])
+    free = sorted((r for r in rows if r["unit_id"] is None), key=lambda r: r["name"])
+    return registered + free
+
+
+def _time_of(events: list[Any], payload: Any) -> datetime:
+    for ev in events:
+        if ev.data is payload:
+            return ev.time
+    raise AssertionError("reference: a payload without its event")

@@ -44,3 +44,22 @@ def test_each_issue_event_is_a_fact_of_its_own_so_several_closes_are_all_kept():
     [(collection, assigned)] = facts_for(sample("IssueAssigned"))
     assert collection == "issue_assignments" and assigned["responsible_unit"] == "县人社局"
     assert facts_for(sample("DemandReported")) == [] and facts_for(sample("IssueEscalated")) == []
+
+
+def test_the_units_events_are_facts_and_the_others_of_issues_v1_are_accepted_and_add_none():
+    [(collection, ack)] = facts_for(sample("IssueAcknowledged"))
+    assert collection == "issue_acknowledgements" and (ack["unit_id"], ack["working_days"], ack["on_time"]) == ("c-rsj", 1, True)
+    [(collection, returned)] = facts_for(sample("IssueReturned"))
+    assert collection == "issue_returns" and returned["returned_on"] == "2026-03-05"
+    [(collection, asked)] = facts_for(sample("IssueFollowedUp"))
+    assert collection == "issue_follow_ups" and asked["satisfaction"] == "satisfied"
+    [(collection, finding)] = facts_for(sample("FindingRaised"))
+    assert collection == "findings_raised" and finding["enterprise_id"] is None and finding["unit_id"] == "c-xzspj"
+    [(collection, closure)] = facts_for(sample("FindingClosed"))
+    assert collection == "finding_closures" and closure["outcome"] == "resolved"
+    [(collection, unit)] = facts_for(sample("UnitRegistered"))
+    assert collection == "units" and (unit["unit_id"], unit["name"]) == ("dacheng-rss", "大程镇人社所")
+    [(_, closed)] = facts_for(sample("IssueClosed"))
+    assert closed["outcome"] == "resolved" and closed["working_days"] is None  # the sample is a v1 close
+    for name in ("IssueCoHandlingSet", "IssueProgressNoted", "IssueExtensionRequested", "IssueExtensionDecided"):
+        assert facts_for(sample(name)) == []

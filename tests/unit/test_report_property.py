@@ -1,10 +1,12 @@
-"""The reporting service's §3 figures against an independent reference (tests/support/reference.py).
+"""The reporting service's §3 figures and the units' figures against an independent reference
+(tests/support/reference.py).
 
-Streams hold only the contract's report events (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed),
-built with the contracts package and round-tripped through encode/parse as a consumer sees them; they are
-delivered shuffled, with duplicates, into an insert-only store (first write wins by `_id`), and the report of
-every township and of the county, for months, quarters, halves and years of 2025-2026, must equal the
-reference's field by field.
+Streams hold the contract's report events (EnterpriseRegistered, VisitLogged, IssueRaised, IssueClosed) and,
+for the lifecycle properties, the issue events beyond v1 as well (routings, 签收, 退回, 协办, 阶段答复, 延期申请/审批,
+deadline changes, 回访 and reopenings, findings, units); built with the contracts package and round-tripped
+through encode/parse as a consumer sees them; they are delivered shuffled, with duplicates, into an insert-only
+store (first write wins by `_id`), and the report and the per-unit table of every township and of the county,
+for months, quarters, halves and years of 2025-2026, must equal the reference's field by field.
 """
 from __future__ import annotations
 
@@ -22,13 +24,32 @@ from hypothesis import strategies as st
 
 from contracts import encode, parse
 from contracts.envelope import new_event
-from contracts.events import EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
+from contracts.events import (
+    EnterpriseRegistered,
+    FindingClosed,
+    FindingRaised,
+    IssueAcknowledged,
+    IssueAssigned,
+    IssueClosed,
+    IssueCoHandlingSet,
+    IssueDeadlineChanged,
+    IssueExtensionDecided,
+    IssueExtensionRequested,
+    IssueFollowedUp,
+    IssueProgressNoted,
+    IssueRaised,
+    IssueReopened,
+    IssueReturned,
+    Official,
+    UnitRegistered,
+    VisitLogged,
+)
 from contracts.uscc import is_valid
-from tests.support.reference import make_uscc, ref_period, reference_report
+from tests.support.reference import make_uscc, ref_period, reference_report, reference_units
 
 from reporting import facts as facts_module
-from reporting.facts import facts_for
-from reporting.report import COUNTY, Period, compute, report_for
+from reporting.facts import UNITS, facts_for
+from reporting.report import COUNTY, Period, compute, county_total, report_for, tally, units_table
 
 FIELDS = (
     "township", "period", "period_start", "period_end",
@@ -36,8 +57,13 @@ FIELDS = (
     "visits", "visits_in_person", "county_leader_visits",
     "issues_raised", "issues_closed", "issues_closed_on_time", "on_time_rate",
     "issues_open_at_end", "issues_overdue_at_end", "satisfaction_rate", "by_category",
+    # the units' figures
+    "issues_resolved", "resolution_rate", "acknowledgements", "acknowledged_on_time",
+    "mean_working_days_to_acknowledge", "p90_working_days_to_acknowledge", "mean_working_days_to_close",
+    "p90_working_days_to_close", "returns", "findings_raised", "findings_closed",
 )
-RATES = ("coverage_rate", "on_time_rate", "satisfaction_rate")
+RATES = ("coverage_rate", "on_time_rate", "satisfaction_rate", "resolution_rate", "mean_working_days_to_acknowledge",
+         "mean_working_days_to_close")
 
 PERIODS = (
     "2025-01", "2025-02", "2025-03", "2025-06", "2025-07", "2025-12",
@@ -93,7 +119,7 @@ spans = st.one_of(st.sampled_from([0, 1, 27, 28, 30, 31]), st.integers(0, 120))
 
 def event(payload: Any, township: str, time: datetime, n: int):
     """A CloudEvent exactly as a consumer sees it (encoded, then parsed), and its raw bytes."""
-    kind = "issues" if payload.event_type.startswith("Issue") else "visits"
+    kind = "visits" if isinstance(payload, (EnterpriseRegistered, VisitLogged)) else "issues"
     built = new_event(payload, township=township, source=f"/townships/{township}/{kind}", time=time,
                       event_id=str(uuid.UUID(int=n + 1)))
     raw = encode(built)
@@ -109,10 +135,13 @@ def short(ev) -> str:
         body = f"{d.visit_id} {d.enterprise_id} visited_on={d.visited_on} {d.channel.value} visitors={ranks}"
     elif isinstance(d, IssueRaised):
         body = f"{d.issue_id} {d.category.value} raised_on={d.raised_on} deadline={d.deadline}"
-    else:
+    elif isinstance(d, IssueClosed):
         sat = d.satisfaction.value if d.satisfaction else None
         body = (f"{d.issue_id} {d.category.value} raised_on={d.raised_on} deadline={d.deadline} "
-                f"closed_on={d.closed_on} satisfaction={sat}")
+                f"closed_on={d.closed_on} satisfaction={sat} outcome={d.outcome.value} unit={d.unit_id} "
+                f"wd={d.working_days_to_close}")
+    else:
+        body = d.model_dump_json(exclude_none=True, exclude={"enterprise_id", "description", "resolution", "note", "reason"})
     return f"{ev.township} {ev.type:<20} {body} time={t} id=..{ev.id[-4:]}"
 
 
@@ -126,8 +155,76 @@ class Scenario:
         return "Scenario(\n  " + "\n  ".join(short(e) for e in self.events) + "\n)"
 
 
+UNIT_POOL = {"u-a": "甲镇人社所", "u-b": "乙镇综治办", "c-x": "县人社局"}
+CARRIED = ["甲镇人社所", "人社所（旧称）", "县人社局", "县某局"]  # names the issue events carry, not always the registry's
+FREE_TEXT = ["园小二", "镇企业办"]  # units named in free text only (another system's)
+OUTCOMES = ["resolved", "explained", "not_in_scope", "duplicate"]
+
+
 @st.composite
-def scenarios(draw) -> Scenario:
+def unit_choice(draw, required: bool = False):
+    """(unit_id, responsible_unit): a registered unit, a free-text one, or (unless required) none."""
+    kinds = ["id", "text"] if required else ["id", "id", "text", "none"]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "id":
+        return draw(st.sampled_from(sorted(UNIT_POOL))), draw(st.one_of(st.none(), st.sampled_from(CARRIED)))
+    if kind == "text":
+        return None, draw(st.sampled_from(FREE_TEXT))
+    return None, None
+
+
+def later_date(draw, after: date) -> date:
+    return min(after + timedelta(days=draw(spans)), LAST)
+
+
+@st.composite
+def lifecycle(draw, issue_id: str, eid: Optional[str], category: str, raised_on: date, deadline: date) -> list[Any]:
+    """The units' events of one issue or finding, dated anywhere after its raise (the figures need no order)."""
+    out: list[Any] = []
+    for _ in range(draw(st.integers(0, 2))):  # 派单 / re-routing
+        unit_id, name = draw(unit_choice(required=True))
+        if unit_id and name is None:
+            name = UNIT_POOL[unit_id]
+        out.append(IssueAssigned(issue_id=issue_id, enterprise_id=eid, responsible_unit=name, unit_id=unit_id,
+                                 assigned_on=later_date(draw, raised_on), reason="改派"))
+    for _ in range(draw(st.integers(0, 3))):  # 签收
+        unit_id = draw(st.sampled_from(sorted(UNIT_POOL)))
+        on = later_date(draw, raised_on)
+        out.append(IssueAcknowledged(
+            issue_id=issue_id, enterprise_id=eid, unit_id=unit_id, responsible_unit=draw(st.sampled_from(CARRIED)),
+            assigned_on=raised_on, acknowledged_on=on, working_days_to_acknowledge=draw(st.integers(0, 12)),
+            on_time=draw(st.booleans())))
+    for _ in range(draw(st.integers(0, 2))):  # 退回
+        out.append(IssueReturned(issue_id=issue_id, enterprise_id=eid, unit_id=draw(st.sampled_from(sorted(UNIT_POOL))),
+                                 responsible_unit=draw(st.sampled_from(CARRIED)), returned_on=later_date(draw, raised_on),
+                                 reason="不属本单位职责", suggested_unit_id=draw(st.sampled_from([None, "c-x"]))))
+    if draw(st.booleans()):  # 协办 and 阶段答复: accepted, and they change no figure
+        on = later_date(draw, raised_on)
+        out.append(IssueCoHandlingSet(issue_id=issue_id, enterprise_id=eid, lead_unit_id="u-a", co_unit_ids=["c-x"], set_on=on))
+        out.append(IssueProgressNoted(issue_id=issue_id, enterprise_id=eid, unit_id="c-x", noted_on=on, note="已完成", part_done=True))
+    if draw(st.booleans()):  # 延期申请 / 审批, and the deadline change an approval brings
+        on, wanted = later_date(draw, raised_on), deadline + timedelta(days=draw(st.integers(1, 40)))
+        approved = draw(st.booleans())
+        out.append(IssueExtensionRequested(issue_id=issue_id, enterprise_id=eid, request_id=f"{issue_id}-x", unit_id="u-a",
+                                           deadline=deadline, requested_deadline=wanted, requested_on=on, reason="需协调"))
+        out.append(IssueExtensionDecided(issue_id=issue_id, enterprise_id=eid, request_id=f"{issue_id}-x", approved=approved,
+                                         decided_on=on, deadline=wanted if approved else deadline))
+        if approved:
+            out.append(IssueDeadlineChanged(issue_id=issue_id, enterprise_id=eid, deadline=wanted, previous_deadline=deadline,
+                                            changed_on=draw(st.sampled_from([on, later_date(draw, raised_on)])), reason="批准延期"))
+    for _ in range(draw(st.integers(0, 2))):  # 回访, a dissatisfied one often reopens
+        on = later_date(draw, raised_on)
+        satisfaction = draw(st.sampled_from(SATISFACTIONS[1:]))
+        out.append(IssueFollowedUp(issue_id=issue_id, enterprise_id=eid, followed_up_on=on, satisfaction=satisfaction,
+                                   unit_id=draw(st.sampled_from([None, "u-a"]))))
+        if satisfaction == "dissatisfied" and draw(st.booleans()):
+            out.append(IssueReopened(issue_id=issue_id, enterprise_id=eid, category=category, reopened_on=on, reason="回访不满意",
+                                     deadline=later_date(draw, on)))
+    return out
+
+
+@st.composite
+def scenarios(draw, with_lifecycle: bool = False) -> Scenario:
     townships = [f"t{i + 1}" for i in range(draw(st.integers(1, 3)))]
     payloads: list[tuple[str, Any]] = []
     near: dict[int, int] = {}  # index of a second close -> index of the first close of the same issue
@@ -154,10 +251,11 @@ def scenarios(draw) -> Scenario:
             deadline = raised_on + timedelta(days=draw(spans))
             n_closes = draw(st.integers(0, 2))
             has_raise = True if n_closes == 0 else draw(st.sampled_from([True, True, False]))
+            unit_id, unit_name = draw(unit_choice()) if with_lifecycle else (None, None)
             if has_raise:
                 payloads.append((t, IssueRaised(
                     issue_id=issue_id, enterprise_id=eid, source="visit", visit_id=None, category=category,
-                    description="用工缺口", responsible_unit=None, raised_on=raised_on, deadline=deadline)))
+                    description="用工缺口", responsible_unit=unit_name, raised_on=raised_on, deadline=deadline, unit_id=unit_id)))
             first_close_on: Optional[date] = None
             close_deadline = deadline
             for ci in range(n_closes):
@@ -167,16 +265,29 @@ def scenarios(draw) -> Scenario:
                     closed_on = raised_on + timedelta(days=draw(spans))
                 if draw(st.booleans()):
                     close_deadline = close_deadline + timedelta(days=draw(st.integers(1, 40)))  # extended
+                extra = {}
+                if with_lifecycle:
+                    extra = {"unit_id": draw(st.sampled_from([None, *sorted(UNIT_POOL)])),
+                             "working_days_to_close": draw(st.one_of(st.none(), st.integers(0, 30)))}
                 payloads.append((t, IssueClosed(
                     issue_id=issue_id, enterprise_id=eid, category=category, raised_on=raised_on,
                     deadline=close_deadline, closed_on=closed_on,
-                    outcome=draw(st.sampled_from(["resolved", "explained", "not_in_scope", "duplicate"])),
-                    resolution="已协调", satisfaction=draw(st.sampled_from(SATISFACTIONS)))))
+                    outcome=draw(st.sampled_from(OUTCOMES)),
+                    resolution="已协调", satisfaction=draw(st.sampled_from(SATISFACTIONS)), **extra)))
                 if ci == 0:
                     first_close_on = closed_on
                     first_index = len(payloads) - 1
                 else:
                     near[len(payloads) - 1] = first_index
+            if with_lifecycle:
+                payloads += [(t, p) for p in draw(lifecycle(issue_id, eid, category, raised_on, deadline))]
+        if with_lifecycle:
+            payloads += draw(findings_of_township(t))
+    if with_lifecycle:
+        for unit_id in sorted(UNIT_POOL):  # registered 0, 1 or 2 times (a rename), by the county or a township
+            for name in draw(st.lists(st.sampled_from([UNIT_POOL[unit_id], unit_id + "（新名）"]), max_size=2)):
+                payloads.append((draw(st.sampled_from([*townships, "county"])), UnitRegistered(
+                    unit_id=unit_id, name=name, kind="county_department" if unit_id.startswith("c-") else "township_office")))
 
     # Distinct `time`s, in an order unrelated to the order of generation, in assorted offsets. A second close
     # is often within hours of the first, so that comparing local clock text instead of instants would show.
@@ -192,6 +303,30 @@ def scenarios(draw) -> Scenario:
     assume(len(set(instants)) == n)
     built = [event(p, t, instants[i].astimezone(draw(st.sampled_from(OFFSETS))), i) for i, (t, p) in enumerate(payloads)]
     return Scenario(townships, [e for e, _ in built], [r for _, r in built])
+
+
+@st.composite
+def findings_of_township(draw, t: str) -> list[tuple[str, Any]]:
+    """Findings (一把手走流程, 督查): their raise, 0-2 closes (either may be missing), and their lifecycle."""
+    out: list[tuple[str, Any]] = []
+    for fi in range(draw(st.integers(0, 3))):
+        issue_id, category = f"f-{t}-{fi}", draw(st.sampled_from(ISSUE_CATEGORIES))
+        raised_on = draw(dates)
+        deadline = raised_on + timedelta(days=draw(spans))
+        n_closes = draw(st.integers(0, 2))
+        unit_id, name = draw(unit_choice())
+        if n_closes == 0 or draw(st.booleans()):
+            out.append((t, FindingRaised(issue_id=issue_id, found_by="walkthrough", subject_kind="procedure",
+                                         subject_name="企业开办", category=category, description="需跑两次窗口",
+                                         responsible_unit=name, unit_id=unit_id, raised_on=raised_on, deadline=deadline)))
+        for _ in range(n_closes):
+            out.append((t, FindingClosed(issue_id=issue_id, subject_name="企业开办", category=category, raised_on=raised_on,
+                                         deadline=deadline, closed_on=raised_on + timedelta(days=draw(spans)),
+                                         outcome=draw(st.sampled_from(OUTCOMES)), resolution="已整改",
+                                         unit_id=draw(st.sampled_from([None, "c-x"])),
+                                         working_days_to_close=draw(st.one_of(st.none(), st.integers(0, 30))))))
+        out += [(t, p) for p in draw(lifecycle(issue_id, None, category, raised_on, deadline))]
+    return out
 
 
 @st.composite
@@ -236,7 +371,7 @@ def mismatches(got: dict, want: dict) -> list[str]:
     return out
 
 
-def check_all(facts: dict[str, list[dict]], scenario: Scenario) -> None:
+def check_all(facts: dict[str, list[dict]], scenario: Scenario, units: bool = False) -> None:
     problems = []
     for text in PERIODS:
         period, ref = Period.parse(text), ref_period(text)
@@ -245,8 +380,19 @@ def check_all(facts: dict[str, list[dict]], scenario: Scenario) -> None:
             want = reference_report(scenario.events, township, ref)
             problems += [f"[{township or 'county'} {text}] {m}" for m in mismatches(got, want)]
         # The county report's total is the sum of the townships' tallies: it must equal the total over all events.
-        total = report_for(facts, COUNTY, period)["total"]
-        problems += [f"[county report total {text}] {m}" for m in mismatches(total, reference_report(scenario.events, None, ref))]
+        county = report_for(facts, COUNTY, period)
+        problems += [f"[county report total {text}] {m}" for m in mismatches(county["total"], reference_report(scenario.events, None, ref))]
+        # a unit registered by "county" (or by a township with nothing else) makes no township of its own
+        extra = {r["township"] for r in county["townships"]} - set(scenario.townships)
+        problems += [f"[county report {text}] townships not in the stream: {sorted(extra)}"] if extra else []
+        if units:
+            registry = facts.get(UNITS, [])
+            tallies = {t: tally(facts, t, period) for t in scenario.townships}
+            for township in [*scenario.townships, None]:
+                got = units_table(tallies[township] if township else county_total(tallies, period), registry)
+                want = reference_units(scenario.events, township, ref)
+                if got != want:
+                    problems.append(f"[units {township or 'county'} {text}] service {got} != reference {want}")
     assert not problems, "\n".join(problems[:30]) + f"\n({len(problems)} mismatches)"
 
 
@@ -263,6 +409,28 @@ def test_the_report_equals_the_reference_for_every_township_county_and_period(da
     scenario = data.draw(scenarios(), label="scenario")
     delivered = data.draw(deliveries(scenario), label="delivery")
     check_all(stored_facts(delivered), scenario)
+
+
+@PROPERTY
+@given(st.data())
+def test_with_the_units_events_the_report_and_the_unit_table_equal_the_reference(data):
+    scenario = data.draw(scenarios(with_lifecycle=True), label="scenario")
+    delivered = data.draw(deliveries(scenario), label="delivery")
+    check_all(stored_facts(delivered), scenario, units=True)
+
+
+@settings(PROPERTY, max_examples=30)
+@given(st.data())
+def test_the_units_figures_do_not_depend_on_delivery_order_or_duplicates(data):
+    scenario = data.draw(scenarios(with_lifecycle=True), label="scenario")
+    one = stored_facts(data.draw(deliveries(scenario), label="first delivery"))
+    other = stored_facts(data.draw(deliveries(scenario), label="second delivery"))
+    for text in PERIODS:
+        period = Period.parse(text)
+        for township in scenario.townships:
+            a = (compute(one, township, period), units_table(tally(one, township, period), one.get(UNITS, [])))
+            b = (compute(other, township, period), units_table(tally(other, township, period), other.get(UNITS, [])))
+            assert a == b, f"[{township} {text}] first delivery {a} != second delivery {b}"
 
 
 @settings(PROPERTY, max_examples=30)
@@ -472,3 +640,84 @@ def test_the_county_total_is_over_all_events_not_an_average_of_rates():
     county = s.report("2025-02", township=None)
     assert (county["enterprises_registered"], county["enterprises_visited"]) == (4, 1)
     assert county["coverage_rate"] == pytest.approx(0.25, abs=1e-9)
+
+
+# ------------------------------------------------------------------------------------------ the units' figures, by hand
+
+U, C = "u-a", "c-x"
+
+
+def units_of(s: Stream, text: str, township: Optional[str] = "t1") -> list[dict]:
+    """The per-unit table, checked against the reference as `Stream.report` checks the report."""
+    facts = stored_facts(s.events)
+    period = Period.parse(text)
+    tallies = {t: tally(facts, t, period) for t in {e.township for e in s.events if e.type != "UnitRegistered"}}
+    got = units_table(tallies[township] if township else county_total(tallies, period), facts.get(UNITS, []))
+    assert got == reference_units(s.events, township, ref_period(text)), "service and reference disagree"
+    return got
+
+
+def ack(issue_id: str, unit: str, on: str, days: int, on_time: bool = True, eid: Optional[str] = A) -> IssueAcknowledged:
+    return IssueAcknowledged(issue_id=issue_id, enterprise_id=eid, unit_id=unit, responsible_unit="某单位",
+                             assigned_on=date.fromisoformat(on), acknowledged_on=date.fromisoformat(on),
+                             working_days_to_acknowledge=days, on_time=on_time)
+
+
+def test_p90_is_the_nearest_rank_and_the_county_takes_it_over_all_townships_values():
+    s = Stream().add(raised("i-1", "2025-03-03", "2025-03-20"), "2025-03-03T09:00:00+08:00")
+    for n, days in enumerate([0, 1, 1, 2, 2, 3, 3, 4, 9]):  # 9 values: rank ⌈8.1⌉ = 9 → 9
+        s.add(ack("i-1", U, "2025-03-04", days), f"2025-03-04T09:{n:02d}:00+08:00")
+    r = s.report("2025-03")
+    assert (r["acknowledgements"], r["p90_working_days_to_acknowledge"]) == (9, 9)
+    assert r["mean_working_days_to_acknowledge"] == pytest.approx(25 / 9)
+    s.add(raised("i-2", "2025-03-03", "2025-03-20", eid=USCC_POOL[8]), "2025-03-03T10:00:00+08:00", township="t2")
+    s.add(ack("i-2", U, "2025-03-05", 0, eid=USCC_POOL[8]), "2025-03-05T10:00:00+08:00", township="t2")
+    county = s.report("2025-03", township=None)  # 10 values: rank 9 → 4, not the mean of the townships' p90s
+    assert (county["acknowledgements"], county["p90_working_days_to_acknowledge"]) == (10, 4)
+    assert county["mean_working_days_to_acknowledge"] == pytest.approx(2.5)
+
+
+def test_a_reopened_issue_is_closed_by_its_close_after_the_reopening_and_only_a_later_follow_up_rates_it():
+    s = (Stream()
+         .add(IssueRaised(issue_id="i-1", enterprise_id=A, source="visit", category="labour", description="",
+                          responsible_unit="镇人社所", unit_id=U, raised_on=date(2025, 3, 3), deadline=date(2025, 3, 20)),
+              "2025-03-03T09:00:00+08:00")
+         .add(IssueAssigned(issue_id="i-1", enterprise_id=A, responsible_unit="镇人社所", unit_id=U,
+                            assigned_on=date(2025, 3, 3)), "2025-03-03T09:01:00+08:00")  # the same routing again
+         .add(closed("i-1", "2025-03-03", "2025-03-20", "2025-03-10", satisfaction=None), "2025-03-10T09:00:00+08:00")
+         .add(IssueFollowedUp(issue_id="i-1", enterprise_id=A, followed_up_on=date(2025, 3, 11), satisfaction="dissatisfied"),
+              "2025-03-11T09:00:00+08:00")
+         .add(IssueReopened(issue_id="i-1", enterprise_id=A, category="labour", reopened_on=date(2025, 3, 11),
+                            reason="回访不满意", deadline=date(2025, 4, 8)), "2025-03-11T09:01:00+08:00"))
+    mar = s.report("2025-03")
+    assert (mar["issues_closed"], mar["issues_open_at_end"], mar["issues_overdue_at_end"]) == (0, 1, 0)  # 04-08 in force
+    assert units_of(s, "2025-03") == [{"unit_id": U, "name": "镇人社所", "received": 1, "acknowledged": 0,
+                                       "acknowledged_on_time": 0, "closed": 0, "closed_on_time": 0, "resolved": 0,
+                                       "returned": 0, "followed_up": 0, "satisfied": 0}]
+    s.add(closed("i-1", "2025-03-03", "2025-04-08", "2025-04-02", satisfaction=None), "2025-04-02T09:00:00+08:00")
+    apr = units_of(s, "2025-04")  # the close has no unit_id (v1): its unit is the last routing's
+    assert [(r["unit_id"], r["closed"], r["closed_on_time"], r["followed_up"], r["satisfied"]) for r in apr] == [(U, 1, 1, 0, 0)]
+    s.add(IssueFollowedUp(issue_id="i-1", enterprise_id=A, followed_up_on=date(2025, 4, 9), satisfaction="satisfied"),
+          "2025-04-09T09:00:00+08:00")
+    s.add(UnitRegistered(unit_id=U, name="大程镇人社所", kind="township_office"), "2025-01-01T09:00:00+08:00", township="county")
+    apr = units_of(s, "2025-04")
+    assert [(r["name"], r["closed"], r["followed_up"], r["satisfied"]) for r in apr] == [("大程镇人社所", 1, 1, 1)]
+    assert s.report("2025-04")["satisfaction_rate"] is None  # §3's stays the close's
+    assert compute(stored_facts(s.events), "county", Period.parse("2025-04"))["issues_raised"] == 0  # no "county" township
+    assert [r["township"] for r in report_for(stored_facts(s.events), COUNTY, Period.parse("2025-04"))["townships"]] == ["t1"]
+
+
+def test_findings_count_apart_from_the_issues_and_in_their_units_rows():
+    s = (Stream()
+         .add(FindingRaised(issue_id="f-1", found_by="inspection", subject_kind="unit", subject_name="县政务大厅",
+                            category="approval", description="窗口推诿", unit_id=C, raised_on=date(2025, 5, 6),
+                            deadline=date(2025, 5, 20)), "2025-05-06T09:00:00+08:00")
+         .add(ack("f-1", C, "2025-05-07", 1, eid=None), "2025-05-07T09:00:00+08:00")
+         .add(FindingClosed(issue_id="f-1", subject_name="县政务大厅", category="approval", raised_on=date(2025, 5, 6),
+                            deadline=date(2025, 5, 20), closed_on=date(2025, 5, 21), outcome="resolved", resolution="已整改",
+                            unit_id=C, working_days_to_close=11), "2025-05-21T09:00:00+08:00"))
+    r = s.report("2025-05")
+    assert (r["issues_raised"], r["issues_closed"], r["acknowledgements"], r["mean_working_days_to_close"]) == (0, 0, 0, None)
+    assert (r["findings_raised"], r["findings_closed"]) == (1, 1)
+    assert [(u["unit_id"], u["received"], u["acknowledged"], u["closed"], u["closed_on_time"], u["resolved"])
+            for u in units_of(s, "2025-05")] == [(C, 1, 1, 1, 0, 1)]

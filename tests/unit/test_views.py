@@ -179,3 +179,20 @@ def test_a_restarted_replica_serves_the_stored_tallies_without_reading_facts():
     store.bump(["b"])  # b's stored tally is now at an old version: only b is read again
     assert county_report(run(Views().county(store, Q1)), Q1) == report_for(store.docs, COUNTY, Q1)
     assert store.reads[reads:] == [["b"]]
+
+
+def test_a_tally_stored_before_the_units_figures_is_computed_again_not_served_without_them():
+    store = FakeStore()
+    store.add("a", "v1")
+    store.bump(["a"])
+    run(Views().township(store, "a", Q1))
+    version, doc = store.tallies[("a", "2026-Q1")]
+    old = {k: doc[k] for k in ("listed", "visited", "visits", "in_person", "county_leader", "raised", "closed", "on_time",
+                               "open_at_end", "overdue", "rated", "satisfied", "by_category")}
+    store.tallies[("a", "2026-Q1")] = (version, old)  # as an earlier release stored it, at the current version
+    reads = len(store.reads)
+    views = Views()
+    got = render(run(views.township(store, "a", Q1)))
+    assert got == compute(store.docs, "a", Q1) and got["resolution_rate"] is None and got["acknowledgements"] == 0
+    assert len(store.reads) == reads + 1 and views.stats["stored"] == 0  # read again, and stored in the new format
+    assert store.tallies[("a", "2026-Q1")][1]["format"] == 2

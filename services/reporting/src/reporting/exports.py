@@ -13,6 +13,12 @@ BULLETIN_COLUMNS = [
     ("county_leader_visits", "县级领导参与走访次数"), ("issues_raised", "新增问题数"), ("issues_closed", "办结问题数"),
     ("issues_closed_on_time", "按时办结数"), ("on_time_rate", "按时办结率"), ("issues_open_at_end", "期末未办结数"),
     ("issues_overdue_at_end", "期末超期数"), ("satisfaction_rate", "满意率"),
+    # the units' figures (README); blank in a bulletin frozen before them
+    ("issues_resolved", "解决问题数"), ("resolution_rate", "解决率"), ("acknowledgements", "签收次数"),
+    ("acknowledged_on_time", "按时签收次数"), ("mean_working_days_to_acknowledge", "平均签收用时（工作日）"),
+    ("p90_working_days_to_acknowledge", "签收用时P90（工作日）"), ("mean_working_days_to_close", "平均办结用时（工作日）"),
+    ("p90_working_days_to_close", "办结用时P90（工作日）"), ("returns", "退回次数"), ("findings_raised", "新增整改事项"),
+    ("findings_closed", "办结整改事项"),
 ]
 LEDGER_COLUMNS = [
     ("township", "乡镇"), ("issue_id", "问题编号"), ("enterprise_id", "统一社会信用代码"), ("category", "问题类别"),

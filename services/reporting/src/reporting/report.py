@@ -157,8 +157,9 @@ class Tally:
     findings_closed: int = 0
     days_to_acknowledge: dict[str, int] = field(default_factory=dict)
     days_to_close: dict[str, int] = field(default_factory=dict)
-    # {"id:<unit_id>" | "name:<free text>": {unit_id, name, named_at, <UNIT_COUNTS>}}: the per-unit table's rows
+    # {"id:<unit_id>" | "name:<free text>": {unit_id, name (free text only), <UNIT_COUNTS>}}: the per-unit table's rows
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unit_names: dict[str, list[str]] = field(default_factory=dict)  # carried_names()
 
     def __add__(self, other: "Tally") -> "Tally":
         counts = {f: getattr(self, f) + getattr(other, f) for f in _COUNTS}
@@ -175,11 +176,12 @@ class Tally:
                 continue
             for c in UNIT_COUNTS:
                 mine[c] += row[c]
-            if (row["named_at"] or "", row["name"] or "") > (mine["named_at"] or "", mine["name"] or ""):
-                mine["name"], mine["named_at"] = row["name"], row["named_at"]
+        names = dict(self.unit_names)
+        for u, carried in other.unit_names.items():
+            names[u] = max(names.get(u, carried), carried)
         return Tally(COUNTY, self.period, **counts, by_category=by_category,
                      days_to_acknowledge=_merged(self.days_to_acknowledge, other.days_to_acknowledge),
-                     days_to_close=_merged(self.days_to_close, other.days_to_close), units=units)
+                     days_to_close=_merged(self.days_to_close, other.days_to_close), units=units, unit_names=names)
 
 
 _COUNTS = ("listed", "visited", "visits", "in_person", "county_leader", "raised", "closed", "on_time", "open_at_end",
@@ -198,7 +200,8 @@ def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
 def tally_doc(t: Tally) -> dict[str, Any]:
     """A tally as stored (views.py keeps it beside the version it was computed at)."""
     return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category, "days_to_acknowledge": t.days_to_acknowledge,
-            "days_to_close": t.days_to_close, "units": t.units, "format": _TALLY_FORMAT}
+            "days_to_close": t.days_to_close, "units": [[k, row] for k, row in t.units.items()],  # a free-text name may hold a "."
+            "unit_names": t.unit_names, "format": _TALLY_FORMAT}
 
 
 def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Optional[Tally]:
@@ -206,7 +209,8 @@ def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Option
     if doc.get("format") != _TALLY_FORMAT:
         return None
     return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"],
-                 days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=doc["units"])
+                 days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=dict(doc["units"]),
+                 unit_names=doc["unit_names"])
 
 
 def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> Tally:
@@ -258,7 +262,7 @@ def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period)
         findings_raised=sum(s <= f.raised_on <= e for f in findings.values()),
         findings_closed=sum(bool((c := f.closed_on()) and s <= c <= e) for f in findings.values()),
         days_to_acknowledge=days_to_acknowledge, days_to_close=days_to_close,
-        units=unit_rows(facts, {**issues, **findings}, s, e),
+        units=unit_rows(facts, {**issues, **findings}, s, e), unit_names=carried_names(facts),
     )
 
 
@@ -274,7 +278,7 @@ def unit_rows(facts: dict[str, list[dict]], items: dict[tuple[str, str], _Issue]
     def row(ref: str) -> dict[str, Any]:
         kind, _, value = ref.partition(":")
         return rows.setdefault(ref, {"unit_id": value if kind == "id" else None, "name": None if kind == "id" else value,
-                                     "named_at": None, **{c: 0 for c in UNIT_COUNTS}})
+                                     **{c: 0 for c in UNIT_COUNTS}})
 
     routings: dict[tuple[str, str], list[tuple[str, str, str]]] = {}  # item → [(date, time, ref)]
     for name, on in ((RAISED, "raised_on"), (FINDINGS_RAISED, "raised_on"), (ASSIGNED, "assigned_on")):
@@ -322,13 +326,18 @@ def unit_rows(facts: dict[str, list[dict]], items: dict[tuple[str, str], _Issue]
         r["followed_up"] += latest is not None
         r["satisfied"] += (latest["satisfaction"] if latest else close.get("satisfaction")) in SATISFIED
 
-    # The names the events carry (the latest by time), for units not in the registry.
+    return rows
+
+
+def carried_names(facts: dict[str, list[dict]]) -> dict[str, list[str]]:
+    """{unit_id: [time, name]}: the latest name (by time, then name) the issue events carry for each unit, used for
+    the units the registry does not name; kept for every unit, not only the period's rows, as the county sums them."""
+    names: dict[str, list[str]] = {}
     for name in (RAISED, FINDINGS_RAISED, ASSIGNED, ACKNOWLEDGED, RETURNED):
         for d in facts.get(name, []):
-            r = rows.get(f"id:{d.get('unit_id')}")
-            if r is not None and d.get("responsible_unit") and (d["time"], d["responsible_unit"]) > (r["named_at"] or "", r["name"] or ""):
-                r["name"], r["named_at"] = d["responsible_unit"], d["time"]
-    return rows
+            if (u := d.get("unit_id")) and d.get("responsible_unit") and [d["time"], d["responsible_unit"]] > names.get(u, ["", ""]):
+                names[u] = [d["time"], d["responsible_unit"]]
+    return names
 
 
 def units_table(t: Tally, registry: list[dict]) -> list[dict[str, Any]]:
@@ -340,7 +349,12 @@ def units_table(t: Tally, registry: list[dict]) -> list[dict[str, Any]]:
             registered[u["unit_id"]] = u
     out = []
     for r in t.units.values():
-        name = registered[r["unit_id"]]["name"] if r["unit_id"] in registered else r["name"] or r["unit_id"]
+        if r["unit_id"] is None:
+            name = r["name"]
+        elif r["unit_id"] in registered:
+            name = registered[r["unit_id"]]["name"]
+        else:
+            name = t.unit_names.get(r["unit_id"], [None, r["unit_id"]])[1]
         out.append({"unit_id": r["unit_id"], "name": name, **{c: r[c] for c in UNIT_COUNTS}})
     return sorted(out, key=lambda r: (r["unit_id"] is None, r["unit_id"] or "", r["name"]))
 
