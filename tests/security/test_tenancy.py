@@ -218,6 +218,8 @@ def snapshot(services, world, service: str) -> dict:
             continue
         if service == "issues" and op.path.endswith(("/issues", "/supervision")):
             continue
+        if service == "visits" and op.path.startswith("/api/v1/contacts"):
+            continue  # the contact counts grow by consuming visits.v1 and issues.v1
         for tenant in ([HOME, COUNTY] if op.tenant_param == "scope" else [HOME]):
             r = send(services, world, op, TOKEN["county_admin"], tenant)
             reads[(op.id, tenant)] = (r.status_code, r.content)

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from buildingblocks.errors import Invalid
+from buildingblocks.errors import Invalid, NotFound
 from contracts.enums import EnterpriseStatus
 from contracts.events import EnterpriseChanged
 from tests.unit.visits.conftest import E1, T, TODAY, visit
@@ -68,7 +68,14 @@ async def test_a_status_day_in_the_future_or_before_registration_is_refused_nami
     assert refused.value.field == "status_on" and why in refused.value.message
 
 
-@pytest.mark.parametrize("body, field", [({}, "at least one"), ({"name": None}, "name"), ({"status": "closed"}, "status"),
+async def test_an_empty_patch_is_refused_naming_the_body_and_an_unknown_enterprise_is_a_404_first(seeded, clock):
+    with pytest.raises(Invalid, match="at least one"):
+        await handlers.change_enterprise(seeded, T, E1, change(), clock=clock)
+    with pytest.raises(NotFound):
+        await handlers.change_enterprise(seeded, T, "91110000600037341L", change(), clock=clock)
+
+
+@pytest.mark.parametrize("body, field", [({"name": None}, "name"), ({"status": "closed"}, "status"),
                                          ({"status_on": "2026-03-01"}, "status_on"), ({"colour": "red"}, "colour")])
 def test_a_bad_patch_body_is_refused_naming_the_field(body, field):
     with pytest.raises(ValidationError, match=field):

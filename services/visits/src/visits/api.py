@@ -302,13 +302,12 @@ async def campaign_progress(township: str, campaign_id: str, _: Viewer, repo: Re
 
 def _county_only(township: str) -> None:
     if township != "county":  # a county setting: no township has one of its own
-        raise NotFound("setting", [f"{township}/contact-budget"])
+        raise NotFound("setting", [f"{township}/contact-budget"])  # set for the county only
 
 
 @router.get("/contact-budget", tags=["contact budget (接触次数)"],
-            summary="The county's budget of contacts per enterprise per month (path township: county)")
+            summary="The county's budget of contacts per enterprise per month, which every township's planners work to")
 async def get_contact_budget(township: str, _: Viewer, repo: Repo):
-    _county_only(township)
     return await contacts.budget(repo.db, SETTINGS)
 
 

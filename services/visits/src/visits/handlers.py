@@ -262,6 +262,9 @@ async def change_enterprise(
 ) -> dict:
     """Edit an enterprise's name, park or status (PATCH); a change publishes EnterpriseChanged, none changes nothing."""
     given = body.model_fields_set
+    if not given:  # judged after the enterprise is found: an unknown one is a 404 whatever the body
+        await _loaded(repo, township, enterprise_id)
+        raise Invalid("body", "give at least one of name, park, status")
     return await _change_enterprise(
         repo, township, enterprise_id,
         lambda e: e.change(name=body.name, park=body.park, clear_park="park" in given and body.park is None,

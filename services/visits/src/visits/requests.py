@@ -194,8 +194,6 @@ class EnterpriseChange(Body):
 
     @model_validator(mode="after")
     def something(self) -> "EnterpriseChange":
-        if not self.model_fields_set:
-            raise ValueError("give at least one of name, park, status")
         if "name" in self.model_fields_set and self.name is None:
             raise ValueError("name: an enterprise keeps a name")
         if "status" in self.model_fields_set and self.status is None:
