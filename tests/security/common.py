@@ -281,7 +281,39 @@ def seed_visits(url: str, township: str = HOME, enterprise_id: str = E1, officia
         "enterprise_id": enterprise_id, "visited_on": RECENT, "visitor_ids": [official_id], "channel": "in_person",
         "kind": "routine", "services": ["policy"], "summary": "了解用工", "demands": [{"category": "labour", "description": "缺焊工"}]})
     assert r.status_code == 201, r.text
-    return {"enterprise_id": enterprise_id, "official_id": official_id, "visit_id": r.json()["visit_id"]}
+    visit_id = r.json()["visit_id"]
+    # A plan, a campaign and a photo of the visit, so their reads have something to show (and to leave unchanged).
+    later = (TODAY + timedelta(days=60)).isoformat()
+    r = httpx.post(f"{t}/plans", headers=clerk, json={"enterprise_id": enterprise_id, "planned_on": later,
+                                                      "lead_id": official_id, "purpose": "回访用工"})
+    assert r.status_code == 201, r.text
+    plan_id = r.json()["plan_id"]
+    r = httpx.post(f"{t}/officials", json={"official_id": f"{official_id}-host", "name": "赵镇长", "rank": "township"},
+                   headers=clerk)
+    assert r.status_code == 201, r.text
+    r = httpx.post(f"{t}/campaigns", headers=clerk, json={
+        "name": "企业走访日", "days": [(TODAY + timedelta(days=90)).isoformat()], "enterprise_ids": [enterprise_id],
+        "invited_ids": [official_id], "host_id": f"{official_id}-host"})
+    assert r.status_code == 201, r.text
+    campaign_id = r.json()["campaign_id"]
+    r = httpx.put(f"{t}/enterprises/{enterprise_id}/location", headers=clerk, json={"lat": 30.12, "lng": 120.34})
+    assert r.status_code in (200, 201), r.text
+    return {"enterprise_id": enterprise_id, "official_id": official_id, "visit_id": visit_id, "plan_id": plan_id,
+            "campaign_id": campaign_id, "evidence_id": attach_photo(f"{t}/visits/{visit_id}", clerk)}
+
+
+def attach_photo(owner_url: str, clerk: dict) -> str:
+    """A small PNG attached to a visit or an issue; its evidence id."""
+    import io
+
+    import httpx
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(png, format="PNG")
+    r = httpx.post(f"{owner_url}/evidence", headers=clerk, files={"file": ("photo.png", png.getvalue(), "image/png")})
+    assert r.status_code == 201, r.text
+    return r.json()["evidence_id"]
 
 
 def seed_issues(url: str, township: str = HOME, enterprise_id: str = E1) -> dict[str, str]:
@@ -291,4 +323,6 @@ def seed_issues(url: str, township: str = HOME, enterprise_id: str = E1) -> dict
     r = httpx.post(f"{url}/api/v1/townships/{township}/issues", headers=TOKEN[f"{township}_clerk"], json={
         "enterprise_id": enterprise_id, "category": "labour", "description": "缺焊工", "source": "leader", "raised_on": RECENT})
     assert r.status_code == 201, r.text
-    return {"issue_id": r.json()["issue_id"]}
+    issue_id = r.json()["issue_id"]
+    evidence = attach_photo(f"{url}/api/v1/townships/{township}/issues/{issue_id}", TOKEN[f"{township}_clerk"])
+    return {"issue_id": issue_id, "issue_evidence_id": evidence}

@@ -67,6 +67,8 @@ def world(services) -> dict:
 
 
 def send(services, world, op: Operation, headers: dict, tenant: Optional[str] = HOME, body="valid") -> httpx.Response:
+    if op.service == "issues" and "issue_evidence_id" in world:  # both services name their photos `evidence_id`
+        world = {**world, "evidence_id": world["issue_evidence_id"]}
     req = request(op, tenant, world, body)
     kwargs = dict(req.kwargs)
     kwargs["headers"] = {**kwargs.get("headers", {}), **headers}
@@ -233,7 +235,7 @@ def snapshot(services, world, service: str) -> dict:
 def test_refused_writes_change_nothing(services, world, service):
     before = snapshot(services, world, service)
     seeded = [v for k, v in before.items() if k != "leader issues" and k[1] != COUNTY]
-    assert seeded and all(status == 200 for status, _ in seeded), before
+    assert seeded and all(status == 200 for status, _ in seeded), {k: v[0] for k, v in before.items() if k != "leader issues" and v[0] != 200}
     values = {**world, "source": "leader"}
     for op in WRITE_OPS:
         if op.service != service:
