@@ -9,6 +9,7 @@ import re
 from datetime import timedelta
 
 import httpx
+from playwright.sync_api import expect
 from PIL import Image
 
 from buildingblocks.clock import clock
@@ -105,7 +106,9 @@ def test_a_clerk_checks_in_at_the_enterprise_from_the_phone(ui, person):
     page = clerk.go("/visits/new")
     page.fill("#f-enterprise-q", name[:6])
     page.click(f"#enterprise-suggest button:has-text('{name}')")
-    page.locator("#visitors .visitor").first.locator("input[type=checkbox]").check()
+    # The visitors are swapped in for the picked enterprise: tick its leader once they are there.
+    expect(page.locator("#visitors .visitor").first).to_contain_text("包抓")
+    page.check(f"#visitors input[name=visitor_ids][value={leader}]")
     page.click("#check-in-locate")
     page.wait_for_function("() => document.querySelector('input[name=check_in_lat]').value !== ''")
     assert "已定位" in page.locator("#check-in-status").inner_text()
