@@ -29,7 +29,7 @@ from contracts.topics import key_for
 from tests.support import kafka
 from tests.support.apps import bearer
 from tests.support.events import uscc
-from tests.support.processes import own_state, wait_for
+from tests.support.processes import call, running, wait_for
 
 Y = random.Random().randint(2040, 2099)
 TODAY, MONTH = f"{Y}-07-20", f"{Y}-07"
@@ -40,20 +40,8 @@ BUDGET = 4
 
 @pytest.fixture
 def services(stack):
-    procs = {name: own_state(name, CLOCK_TODAY=TODAY) for name in ("visits", "issues")}
-    try:
-        for proc in procs.values():
-            proc.start()
+    with running(("visits", "issues"), CLOCK_TODAY=TODAY) as procs:
         yield procs
-    finally:
-        for proc in procs.values():
-            proc.stop()
-
-
-def call(method: str, url: str, headers: dict, body: dict | None = None, status: int = 200) -> dict:
-    r = httpx.request(method, url, json=body, headers=headers, timeout=30)
-    assert r.status_code == status, (method, url, r.status_code, r.text)
-    return r.json()
 
 
 def visit(eid: str, on: date, *visitors: str, kind: str = "routine") -> dict:

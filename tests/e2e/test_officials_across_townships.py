@@ -24,7 +24,7 @@ from contracts import parse
 from tests.support import kafka
 from tests.support.apps import bearer
 from tests.support.events import uscc
-from tests.support.processes import own_state, wait_for
+from tests.support.processes import call, running, wait_for
 from tests.support.reference import ref_period, reference_scorecards
 
 TODAY = "2026-04-10"
@@ -37,20 +37,8 @@ CARD_FIELDS = ("visits_led", "visits_joined", "assigned_visits", "assigned_enter
 
 @pytest.fixture
 def services(stack):
-    procs = {name: own_state(name, CLOCK_TODAY=TODAY) for name in ("visits", "issues", "reporting")}
-    try:
-        for proc in procs.values():
-            proc.start()
+    with running(("visits", "issues", "reporting"), CLOCK_TODAY=TODAY) as procs:
         yield procs
-    finally:
-        for proc in procs.values():
-            proc.stop()
-
-
-def call(method: str, url: str, headers: dict, body: dict | None = None, status: int = 200) -> dict:
-    r = httpx.request(method, url, json=body, headers=headers, timeout=30)
-    assert r.status_code == status, (method, url, r.status_code, r.text)
-    return r.json()
 
 
 def visit(enterprise_id: str, on: str, *visitors: str, demands: list | None = None) -> dict:

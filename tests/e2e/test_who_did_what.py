@@ -22,7 +22,7 @@ import pytest
 from tests.support import kafka
 from tests.support.apps import bearer
 from tests.support.events import uscc
-from tests.support.processes import own_state, wait_for
+from tests.support.processes import call, running, wait_for
 
 Y = random.Random().randint(2040, 2099)
 TODAY = f"{Y}-05-20"
@@ -33,20 +33,8 @@ CLERK_NAME, ADMIN_NAME = "大程镇企业办", "县营商办管理员"
 
 @pytest.fixture
 def services(stack):
-    procs = {name: own_state(name, CLOCK_TODAY=TODAY) for name in ("visits", "issues", "reporting")}
-    try:
-        for proc in procs.values():
-            proc.start()
+    with running(("visits", "issues", "reporting"), CLOCK_TODAY=TODAY) as procs:
         yield procs
-    finally:
-        for proc in procs.values():
-            proc.stop()
-
-
-def call(method: str, url: str, headers: dict, body: dict | None = None, status: int = 200) -> dict:
-    r = httpx.request(method, url, json=body, headers=headers, timeout=30)
-    assert r.status_code == status, (method, url, r.status_code, r.text)
-    return r.json()
 
 
 def stamped(doc: dict, by: str) -> None:

@@ -8,7 +8,9 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 
@@ -100,3 +102,23 @@ def own_state(module: str, **env: str) -> ServiceProcess:
     """A service process with a database and consumer group of its own, so tests never share state."""
     suffix = uuid.uuid4().hex[:10]
     return ServiceProcess(module, {"MONGODB_DB": f"e2e_{suffix}", "CONSUMER_GROUP": f"{module}.e2e.{suffix}", **env})
+
+
+@contextmanager
+def running(modules: tuple[str, ...], **env: str) -> Iterator[dict[str, ServiceProcess]]:
+    """The services, each with state of its own (`own_state`), started and stopped again afterwards."""
+    procs = {name: own_state(name, **env) for name in modules}
+    try:
+        for proc in procs.values():
+            proc.start()
+        yield procs
+    finally:
+        for proc in procs.values():
+            proc.stop()
+
+
+def call(method: str, url: str, headers: dict, body: dict | None = None, status: int = 200) -> dict:
+    """One request, answered with `status`; its JSON."""
+    r = httpx.request(method, url, json=body, headers=headers, timeout=30)
+    assert r.status_code == status, (method, url, r.status_code, r.text)
+    return r.json()
