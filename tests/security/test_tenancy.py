@@ -53,8 +53,8 @@ NO_TOKEN = [{}, {"Authorization": "Bearer not-a-token"}, {"Authorization": "Basi
 def world(services) -> dict:
     """Dacheng's data in every service (made by its clerk), a published Dacheng bulletin; and Xiyang's ids."""
     values = {**seed_visits(services["visits"].url), **seed_issues(services["issues"].url), "period": PERIOD}
-    values["xiyang"] = {**seed_visits(services["visits"].url, FOREIGN, E2, "x-wang"),
-                        **seed_issues(services["issues"].url, FOREIGN, E2)}
+    xiyang = {**seed_visits(services["visits"].url, FOREIGN, E2, "x-wang"), **seed_issues(services["issues"].url, FOREIGN, E2)}
+    values["xiyang"] = {name: xiyang[name] for name in ("enterprise_id", "official_id", "visit_id", "issue_id")}
     reporting = services["reporting"].url
     deadline = time.monotonic() + 120
     while httpx.get(f"{reporting}/api/v1/reports/{HOME}/{PERIOD}", headers=TOKEN["dacheng_viewer"],
