@@ -31,6 +31,7 @@ def test_units_work_an_issue_from_routing_to_follow_up(ui, person):
     seed.county_unit(ui, "c-rsj", "县人社局", head="赵局长")
     seed.county_unit(ui, "c-zrzyj", "县自然资源局")
     seed.unit_webhook(ui, "c-rsj", f"http://127.0.0.1:{free_port()}/robot")  # nobody listens: recorded as failing
+    seed.no_quiet_hours(ui)
 
     # 责任单位 and 分派规则 (the county admin, for 大程镇)
     admin = person("dev-county-admin")

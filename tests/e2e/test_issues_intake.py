@@ -3,7 +3,6 @@ VisitLogged delivered three times and the service SIGKILLed mid-way; IssueClosed
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 import uuid
@@ -24,8 +23,7 @@ CLOSED_FIELDS = {"issue_id", "enterprise_id", "category", "raised_on", "deadline
 def raised_on_topic(bootstrap: str, township: str) -> dict[str, set[str]]:
     """issue_id → the distinct CloudEvents ids of its IssueRaised events, for this township."""
     out: dict[str, set[str]] = {}
-    for r in asyncio.run(kafka.read_all(bootstrap, "issues.v1", timeout_s=30)):
-        body = json.loads(r.value)
+    for _, body in asyncio.run(kafka.read_events(bootstrap, "issues.v1", timeout_s=30)):
         if body["township"] == township and body["type"] == "IssueRaised":
             out.setdefault(body["subject"], set()).add(body["id"])
     return out
@@ -88,8 +86,7 @@ def test_a_demand_reported_twice_is_one_issue_and_its_closure_carries_the_contra
     assert closed.status_code == 200, closed.text
 
     def closed_event():
-        for r in asyncio.run(kafka.read_all(kafka_bootstrap, "issues.v1", timeout_s=30)):
-            body = json.loads(r.value)
+        for r, body in asyncio.run(kafka.read_events(kafka_bootstrap, "issues.v1", timeout_s=30)):
             if body["type"] == "IssueClosed" and body["subject"] == issue["issue_id"]:
                 return r, body
     record, body = wait_for(closed_event, 30, "IssueClosed on issues.v1")

@@ -4,7 +4,6 @@ and store, driven through HTTP, with its events read back from visits.v1. The se
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 import uuid
@@ -50,8 +49,8 @@ def ours(bootstrap: str, keys: set[str], expected: int, timeout_s: float = 60) -
     """The events on visits.v1 keyed by our enterprises and campaign, once `expected` of them are there."""
     deadline = time.monotonic() + timeout_s
     while True:
-        records = asyncio.run(kafka.read_all(bootstrap, "visits.v1", timeout_s=30))
-        found = [json.loads(r.value) for r in records if r.key and r.key.decode() in keys]
+        events = asyncio.run(kafka.read_events(bootstrap, "visits.v1", timeout_s=30))
+        found = [e for r, e in events if r.key and r.key.decode() in keys]
         if len(found) >= expected or time.monotonic() > deadline:
             return found
         time.sleep(0.5)

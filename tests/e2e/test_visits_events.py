@@ -39,8 +39,8 @@ def visits(private):
 
 def events_on(bootstrap: str) -> dict[str, list]:
     out: dict[str, list] = {}
-    for r in asyncio.run(kafka.read_all(bootstrap, "visits.v1", timeout_s=30)):
-        out.setdefault(json.loads(r.value)["subject"], []).append(r)
+    for r, event in asyncio.run(kafka.read_events(bootstrap, "visits.v1", timeout_s=30)):
+        out.setdefault(event["subject"], []).append(r)
     return out
 
 

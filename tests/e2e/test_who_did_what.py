@@ -13,7 +13,6 @@ same Kafka, writes to its April and May; the enterprises are this test's own."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 
 import httpx
@@ -98,9 +97,8 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
 
     # EnterpriseChanged once on visits.v1, as the enterprise now is.
     def published() -> list[dict]:
-        records = asyncio.run(kafka.read_all(stack[0], "visits.v1", timeout_s=10))
-        return [json.loads(r.value) for r in records
-                if json.loads(r.value)["type"] == "EnterpriseChanged" and json.loads(r.value)["subject"] == gone]
+        events = asyncio.run(kafka.read_events(stack[0], "visits.v1", timeout_s=10))
+        return [e for _, e in events if e["type"] == "EnterpriseChanged" and e["subject"] == gone]
 
     [event] = wait_for(published, 60, "EnterpriseChanged on visits.v1")
     assert event["township"] == "dacheng" and event["data"] == {

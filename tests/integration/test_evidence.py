@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import json
 import os
 from datetime import timedelta
 
@@ -16,7 +15,7 @@ from PIL import Image
 from buildingblocks.clock import clock
 from issues.app import create_app as issues_app
 from tests.support.apps import bearer, running
-from tests.support.kafka import read_all
+from tests.support.kafka import read_events
 from visits.app import create_app as visits_app
 
 T = "/api/v1/townships/dacheng"
@@ -68,7 +67,7 @@ async def a_visit(api) -> dict:
 
 async def events_of(bootstrap: str, topic: str, event_type: str, evidence_id: str) -> list[dict]:
     for _ in range(50):  # the relay publishes right after the write; give it a moment
-        found = [json.loads(r.value) for r in await read_all(bootstrap, topic)]
+        found = [e for _, e in await read_events(bootstrap, topic)]
         found = [e for e in found if e["type"] == event_type and e["data"]["evidence_id"] == evidence_id]
         if found:
             return found

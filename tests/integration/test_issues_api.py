@@ -3,7 +3,6 @@ close / reopen / close again with history, extend, escalation sweep, provisional
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import uuid
 from datetime import date
@@ -13,7 +12,7 @@ import pytest_asyncio
 from buildingblocks.clock import FixedClock
 from issues.app import create_app
 from tests.support.apps import bearer, running
-from tests.support.kafka import read_all
+from tests.support.kafka import read_events
 
 T = "/api/v1/townships/dacheng"
 CLERK, ADMIN, SUPERVISOR = bearer("dacheng_clerk"), bearer("county_admin"), bearer("county_supervisor")
@@ -77,7 +76,7 @@ async def test_the_sweep_moves_an_issue_blue_yellow_red_once_each(api):
     history = (await api.get(f"{T}/issues/{i['issue_id']}", headers=CLERK)).json()["history"]
     assert [h["level"] for h in history if h["action"] == "escalated"] == ["blue", "yellow", "red"]
     async def escalations_published():
-        found = [json.loads(r.value) for r in await read_all(os.environ["KAFKA_BOOTSTRAP_SERVERS"], "issues.v1")]
+        found = [e for _, e in await read_events(os.environ["KAFKA_BOOTSTRAP_SERVERS"], "issues.v1")]
         return [e["data"]["level"] for e in found if e["type"] == "IssueEscalated" and e["subject"] == i["issue_id"]]
 
     for _ in range(60):  # the relay publishes within a moment

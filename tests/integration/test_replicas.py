@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import random
 import uuid
 from datetime import date, timedelta
@@ -23,7 +22,7 @@ from issues.calendar import WorkCalendar, builtin_schedules, parse_schedule
 from reporting.app import create_app as reporting_app
 from tests.support import events as hand
 from tests.support.apps import bearer, replica, shared_state
-from tests.support.kafka import produce, read_all
+from tests.support.kafka import produce, read_events
 from tests.support.reference import ref_period, reference_report
 from visits import handlers as visit_handlers
 from visits import repository as visit_repository
@@ -240,8 +239,7 @@ async def test_a_calendar_loaded_through_one_issues_replica_is_counted_by_the_ot
 
 async def escalations(bootstrap: str, issue_ids: set[str]) -> list[str]:
     out = []
-    for record in await read_all(bootstrap, ISSUES):
-        body = json.loads(record.value)
+    for _, body in await read_events(bootstrap, ISSUES):
         if body.get("type") == "IssueEscalated" and body["data"]["issue_id"] in issue_ids:
             out.append(body["data"]["issue_id"])
     return out
@@ -307,8 +305,7 @@ async def test_intake_is_exactly_once_across_two_issues_replicas_sharing_the_par
 
         async def raised() -> dict[str, set[str]]:
             out: dict[str, set[str]] = {}
-            for record in await read_all(kafka_bootstrap, ISSUES):
-                body = json.loads(record.value)
+            for _, body in await read_events(kafka_bootstrap, ISSUES):
                 if body["township"] == township and body["type"] == "IssueRaised":
                     out.setdefault(body["data"]["issue_id"], set()).add(body["id"])
             return out

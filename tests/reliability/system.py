@@ -24,8 +24,9 @@ from tests.support.processes import ServiceProcess, free_port
 SERVICES = ("visits", "issues", "reporting")
 REPLICAS = int(os.environ.get("FAULT_REPLICAS", "2"))
 # Who consumes what: the system has caught up when every group's committed offsets reach the topics' ends.
-GROUPS = {"issues.intake.v1": (VISITS, INTAKE), "reporting.projections.v1": (VISITS, ISSUES)}
-GROUP_OF = {"issues": "issues.intake.v1", "reporting": "reporting.projections.v1"}
+GROUPS = {"issues.intake.v1": (VISITS, INTAKE), "reporting.projections.v1": (VISITS, ISSUES),
+          "visits.projections.v1": (VISITS, ISSUES)}  # 我的企业's open issues and the contact budget
+GROUP_OF = {"issues": "issues.intake.v1", "reporting": "reporting.projections.v1", "visits": "visits.projections.v1"}
 
 
 class Balancer:

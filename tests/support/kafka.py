@@ -1,6 +1,7 @@
 """Kafka helpers for the tests, through buildingblocks.topicreader: produce, read a topic to its end, a group's lag."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from aiokafka.structs import ConsumerRecord
 
 from buildingblocks import topicreader
 from buildingblocks.topicreader import NoSuchTopic, Offsets, TopicReader
+from contracts import InvalidEvent, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 CE_JSON = [("content-type", b"application/cloudevents+json; charset=UTF-8")]
@@ -46,6 +48,23 @@ async def read_all(bootstrap: str, topic: str, timeout_s: float = 5.0) -> list[C
         return [r async for batch in topicreader.read_to_end(bootstrap, [topic], timeout_s=timeout_s) for r in batch]
     except NoSuchTopic:
         return []
+
+
+async def read_events(bootstrap: str, topic: str, timeout_s: float = 5.0) -> list[tuple[ConsumerRecord, dict]]:
+    """Every valid event on the topic now, with its JSON body. The malformed messages that the dead-letter tests put
+    on the shared topics on purpose are left out."""
+    return well_formed(await read_all(bootstrap, topic, timeout_s))
+
+
+def well_formed(records: Iterable[ConsumerRecord]) -> list[tuple[ConsumerRecord, dict]]:
+    out = []
+    for record in records:
+        try:
+            parse(record.value)
+        except InvalidEvent:
+            continue
+        out.append((record, json.loads(record.value)))
+    return out
 
 
 async def read_from(bootstrap: str, topic: str, partition: int, offset: int, timeout_s: float = 60) -> list[ConsumerRecord]:
