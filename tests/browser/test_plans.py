@@ -55,4 +55,5 @@ def test_a_clerk_answers_the_invitations_makes_the_plans_and_reads_the_progress(
     page = clerk.go(f"/plans?official={li}")  # 我的走访计划 of one leader
     mine = page.locator("#plans tbody tr")
     assert mine.count() == 1 and f"走访日测试机械{n}厂" in mine.first.inner_text() and day in mine.first.inner_text()
+    assert "大程镇企业办" in mine.first.inner_text()  # who made the plan (the clerk's token)
     clerk.shot("plans-phone")

@@ -1,8 +1,9 @@
 """Who did what, and an enterprise that left the list (issue 15, item 7) — the visits, issues and reporting services as
 real processes on the real Kafka and store:
 
-- every write of the visits service (official, enterprise, assignment and its end, an edit, a visit, the township's
-  settings, the county's contact budget) and of the issues service (an issue's steps, the township's rules) names
+- every write of the visits service (official, enterprise, assignment and its end, an edit, a visit, a plan made,
+  joined and cancelled, a 企业走访日 announced, answered and its plans made, the township's settings, the county's
+  contact budget) and of the issues service (an issue's steps, the township's rules) names
   the token's person and the service's time, in the document and its history, as the GET views show them;
 - PATCH of an enterprise's status (迁出 from a day) keeps the history and publishes EnterpriseChanged once;
 - the reporting service stops counting it from that day: the township's May report lists one enterprise fewer than
@@ -83,6 +84,30 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
     stamped(call("GET", f"{v}{T}/settings", CLERK), ADMIN_NAME)
     stamped(call("PUT", f"{v}/api/v1/townships/county/contact-budget", ADMIN, {"max_contacts_per_month": 5}), ADMIN_NAME)
     assert call("GET", f"{v}/api/v1/townships/county/contact-budget", bearer("county_leader"))["max_contacts_per_month"] == 5
+
+    # Plans: made, joined, cancelled, each change on the plan and in the enterprise's history.
+    host = f"t-{rng.randrange(10**9)}"
+    call("POST", f"{v}{T}/officials", CLERK, {"official_id": host, "name": "镇干部", "rank": "township"}, 201)
+    plan = call("POST", f"{v}{T}/plans", CLERK, {"enterprise_id": stays, "planned_on": f"{Y}-06-10", "lead_id": host}, 201)
+    stamped(plan, CLERK_NAME)
+    stamped(call("POST", f"{v}{T}/plans/{plan['plan_id']}/join", ADMIN, {"official_id": oid}), ADMIN_NAME)
+    stamped(call("POST", f"{v}{T}/plans/{plan['plan_id']}/cancel", CLERK, {"reason": "企业停工检修"}), CLERK_NAME)
+    stamped(call("GET", f"{v}{T}/plans/{plan['plan_id']}", CLERK), CLERK_NAME)
+    # A 企业走访日: announced by the clerk, answered by the admin, its plans made by the clerk.
+    campaign = call("POST", f"{v}{T}/campaigns", CLERK, {"name": "二季度企业走访日", "days": [f"{Y}-06-15"],
+                    "enterprise_ids": [stays], "invited_ids": [oid], "host_id": host}, 201)
+    stamped(campaign, CLERK_NAME)
+    cid = campaign["campaign_id"]
+    stamped(call("POST", f"{v}{T}/campaigns/{cid}/answers", ADMIN, {"official_id": oid, "accepted": True}), ADMIN_NAME)
+    [made] = call("POST", f"{v}{T}/campaigns/{cid}/plans", CLERK)["made"]
+    stamped(made, CLERK_NAME)
+    shown = call("GET", f"{v}{T}/campaigns/{cid}", CLERK)
+    stamped(shown, ADMIN_NAME)
+    assert [(h["action"], h["by"]) for h in shown["history"]] == [("announced", CLERK_NAME), ("answered", ADMIN_NAME)]
+    planned = call("GET", f"{v}{T}/enterprises/{stays}", CLERK)["history"]
+    assert [(h["action"], h["by"], h.get("plan_id")) for h in planned][1:] == [
+        ("planned", CLERK_NAME, plan["plan_id"]), ("plan_joined", ADMIN_NAME, plan["plan_id"]),
+        ("plan_cancelled", CLERK_NAME, plan["plan_id"]), ("planned", CLERK_NAME, made["plan_id"])]
 
     # The issues service: every step of an issue names its author; so do the township's rules.
     issue = call("POST", f"{i}{T}/issues", CLERK, {"enterprise_id": stays, "category": "labour", "description": "缺焊工",

@@ -1,7 +1,7 @@
 """Who did what, and editing an enterprise (name, park, status with its day): every rule, on the fake repository."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -11,7 +11,7 @@ from contracts.enums import EnterpriseStatus
 from contracts.events import EnterpriseChanged
 from tests.unit.visits.conftest import E1, T, TODAY, visit
 from visits import handlers
-from visits.requests import AssignmentIn, EnterpriseChange
+from visits.requests import AnswerIn, AssignmentIn, CampaignIn, EnterpriseChange, PlanIn
 
 CLERK = "大程镇营商办"
 
@@ -34,6 +34,36 @@ async def test_every_write_names_its_author_and_time_in_the_document_and_the_his
     assert (logged["recorded_by"], logged["recorded_at"]) == ("李县长", at)
     await seeded.set_quiet_days(T, 10, CLERK, clock.now())
     assert (await seeded.settings(T))["history"] == [{"quiet_period_days": 10, "recorded_by": CLERK, "recorded_at": at}]
+
+
+async def test_a_plan_and_a_campaign_name_who_made_each_change(seeded, clock):
+    at, day = clock.now().isoformat(), TODAY + timedelta(days=7)
+    body = PlanIn.model_validate({"enterprise_id": E1, "planned_on": day.isoformat(), "lead_id": "t-hao"})
+    plan = await handlers.plan_visit(seeded, T, body, None, clock=clock, by=CLERK)
+    assert (plan["recorded_by"], plan["recorded_at"]) == (CLERK, at)
+    joined = await handlers.join_plan(seeded, T, plan["plan_id"], "c-li", clock=clock, by="李县长")
+    assert joined["recorded_by"] == "李县长"
+    clock.advance(days=7)
+    logged = await handlers.log_visit(seeded, T, visit(day, "t-hao", plan_id=plan["plan_id"]), None, clock=clock, by="郝书记")
+    done = await handlers.plan(seeded, T, plan["plan_id"])
+    assert (done["status"], done["recorded_by"], done["recorded_at"]) == ("done", "郝书记", logged["recorded_at"])
+    history = (await handlers.enterprise(seeded, T, E1, TODAY))["history"]
+    assert [(h["action"], h["by"], h.get("plan_id")) for h in history[1:]] == [
+        ("planned", CLERK, plan["plan_id"]), ("plan_joined", "李县长", plan["plan_id"])]
+
+    later = (TODAY + timedelta(days=60)).isoformat()
+    announced = await handlers.announce_campaign(seeded, T, CampaignIn.model_validate({
+        "campaign_id": "c-q", "name": "企业走访日", "days": [later], "enterprise_ids": [E1], "invited_ids": ["c-li"],
+        "host_id": "t-hao"}), None, clock=clock, by=CLERK)
+    assert announced["recorded_by"] == CLERK
+    answered = await handlers.answer_invitation(seeded, T, "c-q", AnswerIn(official_id="c-li", accepted=True),
+                                                clock=clock, by="李县长")
+    assert answered["recorded_by"] == "李县长"
+    assert [(h["action"], h["by"]) for h in (await handlers.campaign(seeded, T, "c-q"))["history"]] == [
+        ("announced", CLERK), ("answered", "李县长")]
+    [made] = (await handlers.make_campaign_plans(seeded, T, "c-q", clock=clock, by=CLERK))["made"]
+    assert made["recorded_by"] == CLERK and made["campaign_id"] == "c-q"
+    assert (await handlers.enterprise(seeded, T, E1, TODAY))["history"][-1]["action"] == "planned"
 
 
 async def test_a_status_change_keeps_the_history_and_publishes_the_enterprise_as_it_now_is(seeded, clock):

@@ -265,8 +265,8 @@ async def cancel_plan(township: str, plan_id: str, body: PlanCancelIn, who: Cler
 
 
 @router.post("/campaigns", status_code=201, tags=["campaigns (企业走访日)"])
-async def announce_campaign(township: str, body: CampaignIn, _: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
-    return await handlers.announce_campaign(repo, township, body, key, clock=now)
+async def announce_campaign(township: str, body: CampaignIn, who: Clerk, repo: Repo, now: Now, key: IdempotencyKey = None):
+    return await handlers.announce_campaign(repo, township, body, key, clock=now, by=who.name)
 
 
 @router.get("/campaigns", tags=["campaigns (企业走访日)"])
@@ -281,14 +281,14 @@ async def get_campaign(township: str, campaign_id: str, _: Viewer, repo: Repo):
 
 @router.post("/campaigns/{campaign_id}/answers", tags=["campaigns (企业走访日)"],
              summary="An invited leader accepts or declines (declining needs a reason)")
-async def answer_invitation(township: str, campaign_id: str, body: AnswerIn, _: Clerk, repo: Repo, now: Now):
-    return await handlers.answer_invitation(repo, township, campaign_id, body, clock=now)
+async def answer_invitation(township: str, campaign_id: str, body: AnswerIn, who: Clerk, repo: Repo, now: Now):
+    return await handlers.answer_invitation(repo, township, campaign_id, body, clock=now, by=who.name)
 
 
 @router.post("/campaigns/{campaign_id}/plans", tags=["campaigns (企业走访日)"],
              summary="Make the campaign's plans, one per enterprise in scope (again: only those still missing)")
-async def make_campaign_plans(township: str, campaign_id: str, _: Clerk, repo: Repo, now: Now):
-    return await handlers.make_campaign_plans(repo, township, campaign_id, clock=now)
+async def make_campaign_plans(township: str, campaign_id: str, who: Clerk, repo: Repo, now: Now):
+    return await handlers.make_campaign_plans(repo, township, campaign_id, clock=now, by=who.name)
 
 
 @router.get("/campaigns/{campaign_id}/progress", tags=["campaigns (企业走访日)"],

@@ -363,9 +363,9 @@ async def plan_visit(
         )
         with _refusals():
             happened = enterprise.plan(plan, quiet, clock.today(), body.override_reason)
-        enterprise.record("planned", by, clock.now(), plan_id=plan_id, planned_on=body.planned_on.isoformat())
+        enterprise.record_plan("planned", plan_id, by, clock.now(), planned_on=body.planned_on.isoformat())
         if await repo.save_plans(enterprise, happened, clock.now()):
-            return await _planned(repo, township, enterprise, plan)
+            return await _planned(repo, township, enterprise, enterprise.plan_of(plan_id))
     raise Conflict("the enterprise is being changed by someone else; try again")
 
 
@@ -382,7 +382,7 @@ async def _change_plan(repo: r.Repository, township: str, plan_id: str, change, 
         with _refusals():
             happened = change(enterprise)
         if happened:
-            enterprise.record(action, by, clock.now(), plan_id=plan_id)
+            enterprise.record_plan(action, plan_id, by, clock.now())
         if not happened or await repo.save_plans(enterprise, happened, clock.now()):
             return r.plan_shown(enterprise, enterprise.plan_of(plan_id))
     raise Conflict("the enterprise is being changed by someone else; try again")
@@ -451,7 +451,8 @@ async def _campaign(repo: r.Repository, township: str, campaign_id: str) -> Camp
 
 
 async def announce_campaign(
-    repo: r.Repository, township: str, body: CampaignIn, idem: Optional[str], *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, body: CampaignIn, idem: Optional[str], *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     invited = await _known(repo, township, body.invited_ids)
     [host] = await _known(repo, township, [body.host_id])
@@ -465,7 +466,7 @@ async def announce_campaign(
         campaign, happened = Campaign.announce(
             township=township, campaign_id=campaign_id, name=body.name, days=body.days,
             enterprise_ids=body.enterprise_ids, invited=invited, host=host, today=clock.today(),
-            submission=_submission(body, idem),
+            submission=_submission(body, idem), by=by, at=clock.now(),
         )
     try:
         await repo.add_campaign(campaign, happened, clock.now())
@@ -485,19 +486,21 @@ async def campaign(repo: r.Repository, township: str, campaign_id: str) -> dict:
 
 
 async def answer_invitation(
-    repo: r.Repository, township: str, campaign_id: str, body: AnswerIn, *, clock: Clock = clocks.clock
+    repo: r.Repository, township: str, campaign_id: str, body: AnswerIn, *, clock: Clock = clocks.clock,
+    by: Optional[str] = None,
 ) -> dict:
     """An invited leader accepts or declines (declining needs a reason); the same answer twice publishes once."""
     for _ in range(CHANGE_ATTEMPTS):
         found = await _campaign(repo, township, campaign_id)
         with _refusals():
-            happened = found.answer(body.official_id, body.accepted, body.reason)
+            happened = found.answer(body.official_id, body.accepted, body.reason, by, clock.now())
         if not happened or await repo.save_campaign(found, happened, clock.now()):
             return campaign_shown(found)
     raise Conflict("the campaign is being changed by someone else; try again")
 
 
-async def make_campaign_plans(repo: r.Repository, township: str, campaign_id: str, *, clock: Clock = clocks.clock) -> dict:
+async def make_campaign_plans(repo: r.Repository, township: str, campaign_id: str, *, clock: Clock = clocks.clock,
+                              by: Optional[str] = None) -> dict:
     """One plan per enterprise in scope (Campaign.plan_for), through the same guard as any plan: an enterprise with
     another plan in the quiet period is left out with the `join` offer, one visited too recently with the reason.
     Made again, it makes only the plans still missing."""
@@ -518,8 +521,10 @@ async def make_campaign_plans(repo: r.Repository, township: str, campaign_id: st
                 extra = getattr(refused, "detail", {}) if isinstance(refused, Conflict) else {"field": refused.field}
                 not_planned.append({"enterprise_id": eid, "reason": str(refused), **extra})
                 break
+            enterprise.record_plan("planned", plan.plan_id, by, clock.now(), planned_on=plan.planned_on.isoformat(),
+                                   campaign_id=campaign_id)
             if await repo.save_plans(enterprise, happened, clock.now()):
-                made.append(r.plan_shown(enterprise, plan))
+                made.append(r.plan_shown(enterprise, enterprise.plan_of(plan.plan_id)))
                 break
         else:
             raise Conflict("the enterprise is being changed by someone else; try again")

@@ -181,6 +181,7 @@ def _plan_fields(p: Plan) -> dict[str, Any]:
         "visitor_ids": list(p.visitor_ids),
         "cancelled_on": _iso(p.cancelled_on),
         "reason": p.reason,
+        **_stamp(p.recorded_by, p.recorded_at),
     }
 
 
@@ -195,7 +196,8 @@ def _plan(d: dict[str, Any]) -> Plan:
         lead=official(d["lead"]), invited=tuple(official(o) for o in d.get("invited", [])), purpose=d.get("purpose", ""),
         campaign_id=d.get("campaign_id"), joined=tuple(official(o) for o in d.get("joined", [])), status=d["status"],
         visit_id=d.get("visit_id"), visited_on=_day(d.get("visited_on")), visitor_ids=tuple(d.get("visitor_ids", [])),
-        cancelled_on=_day(d.get("cancelled_on")), reason=d.get("reason"),
+        cancelled_on=_day(d.get("cancelled_on")), reason=d.get("reason"), recorded_by=d.get("recorded_by"),
+        recorded_at=_at(d),
     )
 
 
@@ -214,6 +216,8 @@ def _campaign_fields(c: Campaign) -> dict[str, Any]:
         "invited": [_named(o) for o in c.invited],
         "host": _named(c.host),
         "answers": {oid: {"accepted": a.accepted, "reason": a.reason} for oid, a in c.answers.items()},
+        **_stamp(c.recorded_by, c.recorded_at),
+        "history": list(c.history),
     }
 
 
@@ -224,7 +228,8 @@ def _campaign(doc: dict[str, Any]) -> Campaign:
         invited=tuple(events.Official.model_validate(o) for o in doc["invited"]),
         host=events.Official.model_validate(doc["host"]),
         answers={oid: Answer(a["accepted"], a.get("reason", "")) for oid, a in doc.get("answers", {}).items()},
-        submission=_submission(doc),
+        submission=_submission(doc), recorded_by=doc.get("recorded_by"), recorded_at=_at(doc),
+        history=list(doc.get("history", [])),
     )
 
 
@@ -566,7 +571,9 @@ class Repository:
         """Compare-and-set on the version the campaign was loaded with; False if it changed since."""
         version = self._campaign_versions[campaign]
         entries = _entries(campaign.township, happened, at)
-        update: dict[str, Any] = {"$set": {"answers": _campaign_fields(campaign)["answers"]}, "$inc": {"version": 1}}
+        fields = _campaign_fields(campaign)
+        changed = {k: fields[k] for k in ("answers", "recorded_by", "recorded_at", "history")}
+        update: dict[str, Any] = {"$set": changed, "$inc": {"version": 1}}
         if entries:
             update["$push"] = outbox.push(entries)
         doc_id = key(campaign.township, campaign.campaign_id)

@@ -4,8 +4,8 @@ against done per enterprise and per leader."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Mapping, Optional, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from contracts import events
 from visits.domain.officials import Official
@@ -34,6 +34,14 @@ class Campaign:
     host: events.Official  # the township's official who goes where no accepting leader is assigned
     answers: dict[str, Answer] = field(default_factory=dict)  # official_id → the latest answer
     submission: Optional[Submission] = None
+    recorded_by: Optional[str] = None  # who made its latest change (announced, an answer), and when
+    recorded_at: Optional[datetime] = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self, action: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
+        """Who did what and when, kept in the history; the latest write's author and time on the campaign."""
+        self.recorded_by, self.recorded_at = by, at
+        self.history.append({"action": action, "by": by, "at": at.isoformat() if at else None, **details})
 
     @classmethod
     def announce(
@@ -48,6 +56,8 @@ class Campaign:
         host: Official,
         today: date,
         submission: Optional[Submission] = None,
+        by: Optional[str] = None,
+        at: Optional[datetime] = None,
     ) -> tuple["Campaign", list[events.Payload]]:
         if not days:
             raise BadValue("days", "a campaign needs at least one day")
@@ -60,13 +70,15 @@ class Campaign:
             enterprise_ids=tuple(enterprise_ids), invited=tuple(o.as_named() for o in invited), host=host.as_named(),
             submission=submission,
         )
+        campaign.record("announced", by, at)
         announced = events.CampaignAnnounced(
             campaign_id=campaign_id, name=name, days=list(campaign.days), enterprise_ids=list(campaign.enterprise_ids),
             invited=list(campaign.invited),
         )
         return campaign, [announced]
 
-    def answer(self, official_id: str, accepted: bool, reason: str = "") -> list[events.Payload]:
+    def answer(self, official_id: str, accepted: bool, reason: str = "", by: Optional[str] = None,
+               at: Optional[datetime] = None) -> list[events.Payload]:
         """An invited leader accepts or declines (with a reason); a changed answer replaces the earlier one."""
         if official_id not in {o.official_id for o in self.invited}:
             raise BadValue("official_id", f"{official_id} is not invited to this campaign")
@@ -77,6 +89,7 @@ class Campaign:
         if self.answers.get(official_id) == new:
             return []  # the same answer again: nothing happened
         self.answers[official_id] = new
+        self.record("answered", by, at, official_id=official_id, accepted=accepted)
         return [events.CampaignInvitationAnswered(campaign_id=self.campaign_id, official_id=official_id,
                                                   accepted=accepted, reason=reason)]
 

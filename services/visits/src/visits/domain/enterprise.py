@@ -200,7 +200,8 @@ class Enterprise:
             if nearby is not None:
                 raise JoinPlanned(nearby)
         if plan is not None:
-            self._replace(plan.done_by(visit.visit_id, visit.visited_on, tuple(o.official_id for o in visit.visitors)))
+            done = plan.done_by(visit.visit_id, visit.visited_on, tuple(o.official_id for o in visit.visitors))
+            self._replace(done.stamped(visit.recorded_by, visit.logged_at))
         self.visit_log.append(visit.as_past())
         return [visit.logged()]
 
@@ -217,6 +218,11 @@ class Enterprise:
         if not plan.open:
             raise PlanClosed(plan)
         return plan
+
+    def record_plan(self, action: str, plan_id: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
+        """A plan's change: its author and time on the plan, and in the enterprise's history."""
+        self._replace(self.plan_of(plan_id).stamped(by, at))
+        self.record(action, by, at, plan_id=plan_id, **details)
 
     def _replace(self, plan: Plan) -> None:
         self.plans = [plan if p.plan_id == plan.plan_id else p for p in self.plans]

@@ -4,7 +4,7 @@ planned → done (a visit logged with its plan_id) or cancelled (with a reason);
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Optional
 
 from contracts import events
@@ -28,6 +28,8 @@ class Plan:
     visitor_ids: tuple[str, ...] = ()  # who went, as that visit names them
     cancelled_on: Optional[date] = None
     reason: Optional[str] = None  # why it was cancelled
+    recorded_by: Optional[str] = None  # who made its latest change (planned, joined, cancelled, done), and when
+    recorded_at: Optional[datetime] = None
 
     @property
     def open(self) -> bool:
@@ -52,6 +54,9 @@ class Plan:
 
     def done_by(self, visit_id: str, visited_on: date, visitor_ids: tuple[str, ...]) -> "Plan":
         return replace(self, status=DONE, visit_id=visit_id, visited_on=visited_on, visitor_ids=visitor_ids)
+
+    def stamped(self, by: Optional[str], at: Optional[datetime]) -> "Plan":
+        return replace(self, recorded_by=by, recorded_at=at)
 
     def cancelled(self, on: date, reason: str) -> "Plan":
         return replace(self, status=CANCELLED, cancelled_on=on, reason=reason)
