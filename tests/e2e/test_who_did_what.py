@@ -3,8 +3,9 @@ real processes on the real Kafka and store:
 
 - every write of the visits service (official, enterprise, assignment and its end, an edit, a visit, a plan made,
   joined and cancelled, a 企业走访日 announced, answered and its plans made, the township's settings, the county's
-  contact budget) and of the issues service (an issue's steps, the township's rules) names
-  the token's person and the service's time, in the document and its history, as the GET views show them;
+  contact budget), of the issues service (an issue's steps, the township's rules, a unit and the routing) and of the
+  reporting service (the county's quotas) names the token's person and the service's time, in the document and its
+  history, as the GET views show them (the routing's and the quotas' in their stored documents);
 - PATCH of an enterprise's status (迁出 from a day) keeps the history and publishes EnterpriseChanged once;
 - the reporting service stops counting it from that day: the township's May report lists one enterprise fewer than
   April's, and a visit after it left covers nothing.
@@ -17,6 +18,7 @@ import asyncio
 import random
 
 import httpx
+import pymongo
 import pytest
 
 from tests.support import kafka
@@ -119,6 +121,18 @@ def test_every_write_names_its_author_and_an_enterprise_that_moved_out_stops_cou
     rules = call("PUT", f"{i}{T}/settings", ADMIN, {"red_after_working_days": 6})
     stamped(rules, ADMIN_NAME)
     stamped(call("GET", f"{i}{T}/settings", CLERK), ADMIN_NAME)
+
+    # The units' registry and routing, and the county's visit quotas, name who set them.
+    unit_id = f"dacheng-w{rng.randrange(10**6)}"
+    stamped(call("PUT", f"{i}{T}/units/{unit_id}", ADMIN, {"name": "测试服务点", "kind": "other"}), ADMIN_NAME)
+    stamped([u for u in call("GET", f"{i}{T}/units", CLERK) if u["unit_id"] == unit_id][0], ADMIN_NAME)
+    call("PUT", f"{i}{T}/routing", ADMIN, {"market": unit_id})
+    call("PUT", f"{rep}/api/v1/quotas", ADMIN, {"county": {"visits": 1, "every": "quarter"}})
+    with pymongo.MongoClient(stack[1]) as client:  # kept beside the setting, which the API shows as it always did
+        routing = client[services["issues"].env["MONGODB_DB"]]["township_settings"].find_one({"_id": "dacheng"})
+        quotas = client[services["reporting"].env["MONGODB_DB"]]["scorecard_quotas"].find_one({"_id": "county"})
+    assert routing["routing_recorded_by"] == ADMIN_NAME and routing["routing_history"][-1]["by"] == ADMIN_NAME
+    assert quotas["recorded_by"] == ADMIN_NAME and quotas["recorded_at"].startswith(TODAY)
 
     # EnterpriseChanged once on visits.v1, as the enterprise now is.
     def published() -> list[dict]:

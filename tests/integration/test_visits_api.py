@@ -193,8 +193,8 @@ async def test_a_township_id_outside_the_contract_pattern_is_a_422_even_for_a_co
 
 
 async def test_the_township_registry_is_seeded_listed_to_any_token_and_edited_by_the_county_admin_only(api):
-    seeded = [{"township": "dacheng", "name": "大程镇", "county": "示范县"},
-              {"township": "xiyang", "name": "西阳镇", "county": "示范县"}]
+    seeded = [{"township": "dacheng", "name": "大程镇", "county": "示范县", "recorded_by": None, "recorded_at": None},
+              {"township": "xiyang", "name": "西阳镇", "county": "示范县", "recorded_by": None, "recorded_at": None}]
     for token in ("dacheng_clerk", "dacheng_viewer", "xiyang_clerk", "county_viewer", "county_leader"):
         r = await api.get("/api/v1/townships", headers=bearer(token))
         assert r.status_code == 200 and r.json() == seeded, (token, r.text)
@@ -216,11 +216,13 @@ async def test_the_township_registry_is_seeded_listed_to_any_token_and_edited_by
 
     admin = bearer("county_admin")
     r = await api.put(T, json=renamed, headers=admin)
-    assert r.status_code == 200 and r.json() == {"township": "dacheng", **renamed}
+    by = {"recorded_by": "县营商办管理员", "recorded_at": r.json()["recorded_at"]}  # who renamed it, and when
+    assert r.status_code == 200 and r.json() == {"township": "dacheng", **renamed, **by} and by["recorded_at"]
     r = await api.put("/api/v1/townships/aaa-new", json={"name": "新镇", "county": "示范县"}, headers=admin)
-    assert r.status_code == 200 and r.json() == {"township": "aaa-new", "name": "新镇", "county": "示范县"}
+    assert r.status_code == 200 and {k: v for k, v in r.json().items() if k != "recorded_at"} == {
+        "township": "aaa-new", "name": "新镇", "county": "示范县", "recorded_by": "县营商办管理员"}
     listed = (await api.get("/api/v1/townships", headers=bearer("xiyang_clerk"))).json()
-    assert [t["township"] for t in listed] == ["aaa-new", "dacheng", "xiyang"] and listed[1] == {"township": "dacheng", **renamed}
+    assert [t["township"] for t in listed] == ["aaa-new", "dacheng", "xiyang"] and listed[1] == {"township": "dacheng", **renamed, **by}
 
     for bad, field in [({"name": "", "county": "示范县"}, "name"), ({"name": "镇" * 101, "county": "示范县"}, "name"),
                        ({"name": "新镇"}, "county"), ({"name": "新镇", "county": "示范县", "code": 1}, "code"),

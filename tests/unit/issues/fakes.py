@@ -25,6 +25,7 @@ class FakeRepository:
         self.version_of_calendar = 0
         self.unit_docs: dict[str, dict[str, Any]] = {}
         self.township_routing: dict[str, dict[str, Optional[str]]] = {}
+        self.routing_history: dict[str, list[dict[str, Any]]] = {}
         # Called before each save with the issue's key: lets a test change the issue "meanwhile".
         self.meanwhile: Optional[Callable[[tuple[str, str]], None]] = None
 
@@ -122,8 +123,10 @@ class FakeRepository:
     async def routing(self, township: str) -> dict[str, Optional[str]]:
         return dict(self.township_routing.get(township, {}))
 
-    async def set_routing(self, township: str, routing: dict[str, Optional[str]]) -> None:
+    async def set_routing(self, township: str, routing: dict[str, Optional[str]], by: Optional[str] = None,
+                          at: Optional[str] = None) -> None:
         self.township_routing[township] = dict(routing)
+        self.routing_history.setdefault(township, []).append({"routing": dict(routing), "by": by, "at": at})
 
     # ------------------------------------------------------------------------------- township rules, calendar
 

@@ -163,16 +163,18 @@ async def test_the_steps_and_their_roles_through_http(web):
     assert r.status_code == 200 and (r.json()["status"], r.json()["routing"], r.json()["unit_id"]) == ("open", "routed", "c-rsj")
 
 
-async def test_units_routing_and_findings_through_http(web):
+async def test_units_routing_and_findings_through_http(web, repo):
     r = await web.put(f"{P}/units/dacheng-yxe", headers=CLERK, json={"name": "园小二", "kind": "park_service"})
     assert r.status_code == 403  # a township's admin registers its units
     r = await web.put(f"{P}/units/dacheng-yxe", headers=ADMIN, json={"name": "园小二服务点", "kind": "park_service",
                                                                      "head": "李站长"})
     assert r.status_code == 200 and r.json()["township"] == T
+    assert (r.json()["recorded_by"], r.json()["recorded_at"]) == ("县营商办管理员", "2026-11-16T09:00:00+08:00")
     r = await web.put(f"{P}/units/Bad_Id", headers=ADMIN, json={"name": "x", "kind": "other"})
     assert r.status_code == 422
     r = await web.put(f"{P}/routing", headers=ADMIN, json={"market": "dacheng-yxe", "labour": None})
     assert r.status_code == 200 and r.json()["market"] == "dacheng-yxe" and r.json()["labour"] is None
+    assert repo.routing_history[T][-1]["by"] == "县营商办管理员"  # who set it, kept with the routing
     assert (await web.get(f"{P}/routing", headers=VIEWER)).json()["land"] == "c-zrzyj"
     r = await web.put(f"{P}/routing", headers=ADMIN, json={"market": "nobody"})
     assert r.status_code == 422 and "market" in r.text

@@ -18,6 +18,7 @@ class FakeStore:
         self.counters: dict[int, int] = {}
         self.numbers: dict[str, str] = {}
         self.sheets: dict[str, dict] = {}
+        self.stamps: dict[tuple[str, str], dict] = {}  # (collection, key) → who set it last, and when
         self.docs: dict[str, dict] = {}
         self.digests: dict[str, dict] = {}
 
@@ -56,14 +57,19 @@ class FakeStore:
         c = self.recipients.get(f"official:{official_id}")
         return Person.model_validate(c) if c else None
 
-    async def put_recipients(self, key, config):
+    async def put_recipients(self, key, config, by, at):
         self.recipients[key] = config
+        self.stamps[("recipients", key)] = {"recorded_by": by, "recorded_at": at}
+
+    async def recorded(self, collection, key):
+        return dict(self.stamps.get((collection, key), {}))
 
     async def settings(self):
         return self.config or NoticeSettings()
 
-    async def put_settings(self, config):
+    async def put_settings(self, config, by, at):
         self.config = config
+        self.stamps[("settings", "notices")] = {"recorded_by": by, "recorded_at": at}
 
     async def number_for(self, event_id, year):
         if event_id not in self.numbers:

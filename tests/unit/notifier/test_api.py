@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from buildingblocks import errors
 from buildingblocks.auth import TokenStore, install_gate
+from buildingblocks.clock import FixedClock
 from contracts.envelope import CHINA
 from notifier import api, domain
 from notifier.store import _notice_doc
@@ -21,6 +22,8 @@ from tests.unit.notifier.fakes import FakeStore
 ADMIN, VIEWER = bearer("county_admin"), bearer("county_viewer")
 CLERK, DACHENG, XIYANG = bearer("dacheng_clerk"), bearer("dacheng_viewer"), bearer("xiyang_clerk")
 NUMBER = "督〔2026〕4号"
+AT = datetime(2026, 12, 3, 9, 30, tzinfo=CHINA)
+ADMIN_NAME = "县营商办管理员"
 
 
 @pytest.fixture
@@ -47,6 +50,7 @@ async def client(store):
     errors.install_handlers(app)
     app.include_router(api.router)
     app.state.store = store
+    app.state.clock = FixedClock(AT)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifier") as c:
         yield c
 
@@ -62,9 +66,13 @@ async def test_the_county_admin_sets_and_reads_a_units_recipients(client):
     got = (await client.get("/api/v1/recipients/units/c-rsj", headers=ADMIN)).json()
     assert got["webhook"] == {"url": "http://robot.example/hook", "format": "dingtalk", "msgtype": "markdown"}
     assert got["head"]["sms"] == ["13900000002"]
+    assert (got["recorded_by"], got["recorded_at"]) == (ADMIN_NAME, AT.isoformat())  # who set it, on the service's clock
     r = await client.put("/api/v1/recipients/officials/c-1", json={"name": "王县长", "email": ["w@x.cn"]}, headers=ADMIN)
-    assert r.status_code == 200
-    assert (await client.get("/api/v1/recipients/officials/c-1", headers=ADMIN)).json()["email"] == ["w@x.cn"]
+    assert r.status_code == 200 and r.json()["recorded_by"] == ADMIN_NAME
+    got = (await client.get("/api/v1/recipients/officials/c-1", headers=ADMIN)).json()
+    assert got["email"] == ["w@x.cn"] and (got["recorded_by"], got["recorded_at"]) == (ADMIN_NAME, AT.isoformat())
+    r = await client.put("/api/v1/recipients/units/c-rsj", json={**UNIT, "recorded_by": "someone"}, headers=ADMIN)
+    assert r.status_code == 422  # the author comes from the token, never from the body
 
 
 @pytest.mark.parametrize("who", [VIEWER, CLERK, DACHENG])
@@ -90,10 +98,12 @@ async def test_bad_recipients_and_settings_are_refused_naming_the_field(client):
 
 async def test_settings_round_trip(client):
     assert (await client.get("/api/v1/settings", headers=VIEWER)).json() == {
-        "quiet_hours": {"start": "22:00:00", "end": "07:30:00"}, "digest_weekday": 1, "digest_time": "08:30:00"}
+        "quiet_hours": {"start": "22:00:00", "end": "07:30:00"}, "digest_weekday": 1, "digest_time": "08:30:00",
+        "recorded_by": None, "recorded_at": None}
     body = {"quiet_hours": None, "digest_weekday": 5, "digest_time": "17:00"}
     assert (await client.put("/api/v1/settings", json=body, headers=ADMIN)).status_code == 200
-    assert (await client.get("/api/v1/settings", headers=VIEWER)).json()["quiet_hours"] is None
+    got = (await client.get("/api/v1/settings", headers=VIEWER)).json()
+    assert got["quiet_hours"] is None and (got["recorded_by"], got["recorded_at"]) == (ADMIN_NAME, AT.isoformat())
 
 
 async def test_the_county_sees_every_notice_and_a_township_its_own(client):

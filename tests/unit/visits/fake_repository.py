@@ -322,6 +322,8 @@ class FakeRepository:
         found = self._townships.get(township)
         return dict(found) if found else None
 
-    async def put_township(self, township: str, name: str, county: str) -> dict[str, Any]:
-        self._townships[township] = {"township": township, "name": name, "county": county}
+    async def put_township(self, township: str, name: str, county: str, by: Optional[str] = None,
+                           at: Optional[datetime] = None) -> dict[str, Any]:
+        self._townships[township] = {"township": township, "name": name, "county": county, "recorded_by": by,
+                                     "recorded_at": at.isoformat() if at else None}
         return dict(self._townships[township])

@@ -235,8 +235,8 @@ async def list_units(township: str, _: Viewer, c: Ctx, routable: bool = False):
 
 
 @router.put(T + "/units/{unit_id}", tags=["units (责任单位)"], summary="Register or change a unit (publishes UnitRegistered)")
-async def put_unit(township: str, unit_id: UnitPath, body: UnitIn, _: Admin, c: Ctx):
-    return await handlers.put_unit(c, township, unit_id, body)
+async def put_unit(township: str, unit_id: UnitPath, body: UnitIn, who: Admin, c: Ctx):
+    return await handlers.put_unit(c, township, unit_id, body, who.name)
 
 
 @router.get(T + "/routing", tags=["units (责任单位)"], summary="The default unit per issue category")
@@ -245,8 +245,8 @@ async def get_routing(township: str, _: Viewer, c: Ctx):
 
 
 @router.put(T + "/routing", tags=["units (责任单位)"], summary="Set default units per category (null removes one)")
-async def put_routing(township: str, body: dict[IssueCategory, Optional[UnitId]], _: Admin, c: Ctx):
-    return await handlers.set_routing(c, township, body)
+async def put_routing(township: str, body: dict[IssueCategory, Optional[UnitId]], who: Admin, c: Ctx):
+    return await handlers.set_routing(c, township, body, who.name)
 
 
 @router.get("/units/{unit_id}/issues", tags=["units (责任单位)"],

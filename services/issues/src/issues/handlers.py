@@ -22,6 +22,8 @@ from issues.domain import Change, InvalidValue, Issue, Unit, Unknown, WrongStatu
 from issues.domain.calendar import ScheduleError, WorkCalendar, parse_schedule
 from issues.domain.rules import Rules, RulesIn
 from issues.repository import Repository, view
+
+STAMP = ("recorded_by", "recorded_at")  # who wrote a unit last, and when: not part of what makes it a change
 from issues.requests import (
     AcknowledgeIn, AssignIn, CloseIn, CoHandlingIn, DecisionIn, ExtendIn, ExtensionRequestIn, FindingIn, FollowUpIn,
     IssueIn, ProgressIn, ReopenIn, ReturnIn, UnitIn,
@@ -266,15 +268,18 @@ async def default_unit(ctx: Context, township: str, category: IssueCategory) -> 
     return Unit(unit["unit_id"], unit["name"])
 
 
-async def put_unit(ctx: Context, township: str, unit_id: str, body: UnitIn) -> dict:
-    """Register or change a unit; its id is the county's (one township's unit cannot take another's id)."""
+async def put_unit(ctx: Context, township: str, unit_id: str, body: UnitIn, by: Optional[str] = None) -> dict:
+    """Register or change a unit; its id is the county's (one township's unit cannot take another's id). The unit
+    carries who registered or changed it last, and when."""
     if body.parent_id:
         parent = await ctx.repo.unit(body.parent_id)
         if parent is None or parent["township"] not in (township, COUNTY) or body.parent_id == unit_id:
             raise Invalid("parent_id", f"{body.parent_id} is not another registered unit of {township} or the county")
     unit = {"unit_id": unit_id, "township": township, **body.model_dump(mode="json")}
-    if await ctx.repo.unit(unit_id) == unit:
-        return unit  # nothing changed: nothing to publish (a repeated PUT, `make demo` run again)
+    stored = await ctx.repo.unit(unit_id)
+    if stored is not None and {k: v for k, v in stored.items() if k not in STAMP} == unit:
+        return stored  # nothing changed: nothing to publish (a repeated PUT, `make demo` run again)
+    unit = {**unit, "recorded_by": by, "recorded_at": ctx.clock.now().isoformat()}
     event = UnitRegistered(unit_id=unit_id, name=body.name, kind=body.kind, parent_id=body.parent_id, head=body.head,
                            active=body.active)
     if not await ctx.repo.put_unit(unit, event, ctx.clock.now()):
@@ -287,7 +292,8 @@ async def units(ctx: Context, township: str, routable: bool) -> list[dict]:
     return [u for u in found if u["active"] or not routable]
 
 
-async def set_routing(ctx: Context, township: str, body: dict[IssueCategory, Optional[str]]) -> dict:
+async def set_routing(ctx: Context, township: str, body: dict[IssueCategory, Optional[str]],
+                      by: Optional[str] = None) -> dict:
     """The default unit per category; what the body leaves out keeps its unit, null removes it."""
     routing = await ctx.repo.routing(township)
     for given, unit_id in body.items():
@@ -296,7 +302,7 @@ async def set_routing(ctx: Context, township: str, body: dict[IssueCategory, Opt
             routing.pop(category.value, None)
         else:
             routing[category.value] = (await routable_unit(ctx, township, unit_id, category.value)).unit_id
-    await ctx.repo.set_routing(township, routing)
+    await ctx.repo.set_routing(township, routing, by, ctx.clock.now().isoformat())
     return shown_routing(routing)
 
 

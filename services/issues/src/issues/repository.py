@@ -26,7 +26,7 @@ ISSUES, SETTINGS, CALENDAR, UNITS = "issues", "township_settings", "calendar_yea
 # request that counts days (one lookup by _id) and rereads the few schedules only then.
 CALENDAR_VERSION = "calendar_version"
 OUTBOX_COLLECTIONS = [ISSUES, UNITS]
-UNIT_FIELDS = ("unit_id", "township", "name", "kind", "parent_id", "head", "contact", "active")
+UNIT_FIELDS = ("unit_id", "township", "name", "kind", "parent_id", "head", "contact", "active", "recorded_by", "recorded_at")
 REQUEST = "request_hash"  # the fingerprint of the request that raised the issue (Idempotency-Key)
 INTERNAL = ("_id", "outbox", outbox.UNSENT, "version", REQUEST, "co_unit_ids")  # never shown
 FINDING_FIELDS = ("found_by", "subject_kind", "subject_name", "subject_unit_id")
@@ -284,8 +284,14 @@ class Repository:
         doc = await self.db[SETTINGS].find_one({"_id": township})
         return dict((doc or {}).get("routing") or {})
 
-    async def set_routing(self, township: str, routing: dict[str, Optional[str]]) -> None:
-        await self.db[SETTINGS].update_one({"_id": township}, {"$set": {"routing": routing}}, upsert=True)
+    async def set_routing(self, township: str, routing: dict[str, Optional[str]], by: Optional[str] = None,
+                          at: Optional[str] = None) -> None:
+        """The routing, who set it last and when, and a history of every change."""
+        stamp = {"routing_recorded_by": by, "routing_recorded_at": at}
+        await self.db[SETTINGS].update_one(
+            {"_id": township},
+            {"$set": {"routing": routing, **stamp}, "$push": {"routing_history": {"routing": routing, "by": by, "at": at}}},
+            upsert=True)
 
     # ------------------------------------------------------------------------------- township rules, calendar
 

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from buildingblocks.auth import FORBIDDEN, Principal, Role, ScopeRules, authenticate, county_access
 from buildingblocks.errors import NotFound
 from notifier import document
-from notifier.domain import KINDS, STATUSES, NoticeSettings, Person, UnitRecipients, parse_number, supervision_number
-from notifier.store import Store, shown
+from notifier.domain import (KINDS, STATUSES, NoticeSettings, NoticeSettingsShown, Person, PersonShown, UnitRecipients,
+                             UnitRecipientsShown, parse_number, supervision_number)
+from notifier.store import SETTINGS_ID, Store, shown
 
 router = APIRouter(prefix="/api/v1")
 UNIT_ID = r"^[a-z0-9][a-z0-9-]{0,63}$"
@@ -30,51 +31,58 @@ def store(request: Request) -> Store:
 S = Annotated[Store, Depends(store)]
 
 
-@router.get("/recipients/units/{unit_id}", tags=["recipients"], response_model=UnitRecipients,
+def now(request: Request) -> str:
+    return request.app.state.clock.now().isoformat()
+
+
+Now = Annotated[str, Depends(now)]
+
+
+@router.get("/recipients/units/{unit_id}", tags=["recipients"], response_model=UnitRecipientsShown,
             summary="A unit's channels (and its head's, for 督办单)")
 async def get_unit_recipients(unit_id: Annotated[str, Path(pattern=UNIT_ID)], _: CountyAdmin, s: S):
     found = await s.unit_recipients(unit_id)
     if found is None:
         raise NotFound("unit recipients", [unit_id])
-    return found
+    return UnitRecipientsShown(**found.model_dump(), **await s.recorded("recipients", f"unit:{unit_id}"))
 
 
-@router.put("/recipients/units/{unit_id}", tags=["recipients"], response_model=UnitRecipients,
+@router.put("/recipients/units/{unit_id}", tags=["recipients"], response_model=UnitRecipientsShown,
             summary="Set a unit's channels: webhook (企业微信/钉钉 robot), SMS numbers, e-mail, its head's")
 async def put_unit_recipients(unit_id: Annotated[str, Path(pattern=UNIT_ID)], body: UnitRecipients,
-                              _: CountyAdmin, s: S):
-    await s.put_recipients(f"unit:{unit_id}", body.model_dump(mode="json"))
-    return body
+                              who: CountyAdmin, s: S, at: Now):
+    await s.put_recipients(f"unit:{unit_id}", body.model_dump(mode="json"), who.name, at)
+    return UnitRecipientsShown(**body.model_dump(), recorded_by=who.name, recorded_at=at)
 
 
-@router.get("/recipients/officials/{official_id}", tags=["recipients"], response_model=Person,
+@router.get("/recipients/officials/{official_id}", tags=["recipients"], response_model=PersonShown,
             summary="A 包抓 leader's channels")
 async def get_official_recipients(official_id: Annotated[str, Path(pattern=OFFICIAL_ID)], _: CountyAdmin, s: S):
     found = await s.official_recipients(official_id)
     if found is None:
         raise NotFound("official recipients", [official_id])
-    return found
+    return PersonShown(**found.model_dump(), **await s.recorded("recipients", f"official:{official_id}"))
 
 
-@router.put("/recipients/officials/{official_id}", tags=["recipients"], response_model=Person,
+@router.put("/recipients/officials/{official_id}", tags=["recipients"], response_model=PersonShown,
             summary="Set a 包抓 leader's channels (督办单 and the weekly digest)")
 async def put_official_recipients(official_id: Annotated[str, Path(pattern=OFFICIAL_ID)], body: Person,
-                                  _: CountyAdmin, s: S):
-    await s.put_recipients(f"official:{official_id}", body.model_dump(mode="json"))
-    return body
+                                  who: CountyAdmin, s: S, at: Now):
+    await s.put_recipients(f"official:{official_id}", body.model_dump(mode="json"), who.name, at)
+    return PersonShown(**body.model_dump(), recorded_by=who.name, recorded_at=at)
 
 
-@router.get("/settings", tags=["settings"], response_model=NoticeSettings,
+@router.get("/settings", tags=["settings"], response_model=NoticeSettingsShown,
             summary="Quiet hours and the weekly digest's day and time")
 async def get_settings(_: CountyViewer, s: S):
-    return await s.settings()
+    return NoticeSettingsShown(**(await s.settings()).model_dump(), **await s.recorded("settings", SETTINGS_ID))
 
 
-@router.put("/settings", tags=["settings"], response_model=NoticeSettings,
+@router.put("/settings", tags=["settings"], response_model=NoticeSettingsShown,
             summary="Set quiet hours (null: none) and the weekly digest's ISO weekday and time")
-async def put_settings(body: NoticeSettings, _: CountyAdmin, s: S):
-    await s.put_settings(body)
-    return body
+async def put_settings(body: NoticeSettings, who: CountyAdmin, s: S, at: Now):
+    await s.put_settings(body, who.name, at)
+    return NoticeSettingsShown(**body.model_dump(), recorded_by=who.name, recorded_at=at)
 
 
 def _visible(who: Principal, township: Optional[str]) -> bool:

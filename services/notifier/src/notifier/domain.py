@@ -63,6 +63,20 @@ class UnitRecipients(Person):
     head: Optional[Person] = None
 
 
+class Recorded(BaseModel):
+    """Who set a configuration last (the token's name) and when: on what the API shows, never in a body."""
+    recorded_by: Optional[str] = None
+    recorded_at: Optional[datetime] = None
+
+
+class UnitRecipientsShown(UnitRecipients, Recorded):
+    pass
+
+
+class PersonShown(Person, Recorded):
+    pass
+
+
 def _local(value: time) -> time:
     if value.tzinfo is not None:
         raise ValueError("give the time as HH:MM, China time, without an offset")
@@ -90,6 +104,10 @@ class NoticeSettings(BaseModel):
     @classmethod
     def _china_time(cls, value: time) -> time:
         return _local(value)
+
+
+class NoticeSettingsShown(NoticeSettings, Recorded):
+    pass
 
 
 # ---- ids, numbers and times ----

@@ -17,6 +17,8 @@ from pymongo.errors import DuplicateKeyError
 
 from notifier.domain import Notice, NoticeSettings, Person, UnitRecipients, supervision_number
 
+STAMP = ("recorded_by", "recorded_at")
+
 SETTINGS_ID = "notices"
 OPEN = "open"
 
@@ -77,16 +79,23 @@ class Store:
         doc = await self.db.recipients.find_one({"_id": f"official:{official_id}"})
         return Person.model_validate(doc["config"]) if doc else None
 
-    async def put_recipients(self, key: str, config: dict[str, Any]) -> None:
-        await self.db.recipients.update_one({"_id": key}, {"$set": {"config": config}}, upsert=True)
+    async def put_recipients(self, key: str, config: dict[str, Any], by: Optional[str], at: str) -> None:
+        await self.db.recipients.update_one({"_id": key}, {"$set": {"config": config, "recorded_by": by, "recorded_at": at}},
+                                            upsert=True)
+
+    async def recorded(self, collection: str, key: str) -> dict[str, Any]:
+        """Who set a configuration last and when (nothing for one never set)."""
+        doc = await self.db[collection].find_one({"_id": key}, {k: 1 for k in STAMP})
+        return {k: doc.get(k) for k in STAMP} if doc else {}
 
     async def settings(self) -> NoticeSettings:
         doc = await self.db.settings.find_one({"_id": SETTINGS_ID})
         return NoticeSettings.model_validate(doc["config"]) if doc else NoticeSettings()
 
-    async def put_settings(self, config: NoticeSettings) -> None:
-        await self.db.settings.update_one({"_id": SETTINGS_ID}, {"$set": {"config": config.model_dump(mode="json")}},
-                                          upsert=True)
+    async def put_settings(self, config: NoticeSettings, by: Optional[str], at: str) -> None:
+        await self.db.settings.update_one(
+            {"_id": SETTINGS_ID}, {"$set": {"config": config.model_dump(mode="json"), "recorded_by": by, "recorded_at": at}},
+            upsert=True)
 
     # ---- 督办单 ----
 

@@ -147,8 +147,8 @@ async def get_quotas(request: Request, _: Annotated[Principal, Depends(county_ac
 
 
 @quota_router.put("", summary="Set the visit quotas per rank (county admin); a rank left out has none")
-async def put_quotas(body: quotas.QuotasIn, request: Request, _: Annotated[Principal, Depends(county_access(Role.admin))]):
-    return await quotas.put(request.app.state.db, body)
+async def put_quotas(body: quotas.QuotasIn, request: Request, who: Annotated[Principal, Depends(county_access(Role.admin))]):
+    return await quotas.put(request.app.state.db, body, who.name, request.app.state.clock.now().isoformat())
 
 
 MEDIA = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}

@@ -9,7 +9,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from reporting.scorecards import DEFAULT_QUOTAS
 
-QUOTAS = "scorecard_quotas"  # {_id: "county", quotas: {rank: {visits, every}}}: a setting, not a projection
+QUOTAS = "scorecard_quotas"  # {_id: "county", quotas: {rank: {visits, every}}, recorded_by, recorded_at, history}: a setting
 
 
 class Quota(BaseModel):
@@ -33,7 +33,13 @@ async def current(db: AsyncDatabase) -> dict[str, Optional[dict[str, Any]]]:
     return dict(DEFAULT_QUOTAS) if doc is None else doc["quotas"]
 
 
-async def put(db: AsyncDatabase, body: QuotasIn) -> dict[str, Optional[dict[str, Any]]]:
+async def put(db: AsyncDatabase, body: QuotasIn, by: Optional[str] = None,
+              at: Optional[str] = None) -> dict[str, Optional[dict[str, Any]]]:
+    """Set the quotas; who set them and when is kept beside them, with a history of every change."""
     quotas = {rank: q for rank, q in body.model_dump(mode="json").items() if q is not None}
-    await db[QUOTAS].update_one({"_id": "county"}, {"$set": {"quotas": quotas}}, upsert=True)
+    await db[QUOTAS].update_one(
+        {"_id": "county"},
+        {"$set": {"quotas": quotas, "recorded_by": by, "recorded_at": at},
+         "$push": {"history": {"quotas": quotas, "recorded_by": by, "recorded_at": at}}},
+        upsert=True)
     return quotas

@@ -92,10 +92,11 @@ async def get_township(township: str, _: Viewer, repo: Repo):
 async def put_township(
     township: Annotated[str, Path(pattern=TOWNSHIP_PATTERN, description="the township id")],
     body: TownshipIn,
-    _: CountyAdmin,
+    who: CountyAdmin,
     repo: Repo,
+    now: Now,
 ):
-    return await repo.put_township(township, body.name, body.county)
+    return await repo.put_township(township, body.name, body.county, who.name, now.now())
 
 
 @registry_router.put(

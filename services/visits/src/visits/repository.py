@@ -674,8 +674,9 @@ class Repository:
         doc = await self.db[TOWNSHIPS].find_one({"_id": township})
         return _registry_entry(doc) if doc else None
 
-    async def put_township(self, township: str, name: str, county: str) -> dict[str, Any]:
-        doc = {"township": township, "name": name, "county": county}
+    async def put_township(self, township: str, name: str, county: str, by: Optional[str] = None,
+                           at: Optional[datetime] = None) -> dict[str, Any]:
+        doc = {"township": township, "name": name, "county": county, **_stamp(by, at)}
         try:
             await self.db[TOWNSHIPS].update_one({"_id": township}, {"$set": doc}, upsert=True)
         except DuplicateKeyError:  # a concurrent upsert inserted it first: now it exists, so this one updates
@@ -684,4 +685,4 @@ class Repository:
 
 
 def _registry_entry(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"township": doc["_id"], "name": doc.get("name"), "county": doc.get("county")}
+    return {"township": doc["_id"], "name": doc.get("name"), "county": doc.get("county"), **_stamp(doc.get("recorded_by"), _at(doc))}
