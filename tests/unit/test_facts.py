@@ -23,11 +23,14 @@ def test_a_visit_is_one_fact_keyed_by_township_and_visit_id():
     assert doc["demands"] == 2
 
 
-def test_a_registration_is_keyed_by_its_date_so_two_registrations_both_count():
-    [(collection, doc)] = facts_for(sample("EnterpriseRegistered"))
+def test_a_registration_is_a_fact_of_its_own_so_two_registrations_even_on_one_day_both_count():
+    event = sample("EnterpriseRegistered")
+    [(collection, doc)] = facts_for(event)
     assert collection == ENTERPRISES
-    assert doc["_id"] == "dacheng:91330782MA2ABCD13A:2026-01-05"
+    assert doc["_id"] == f"dacheng:91330782MA2ABCD13A:2026-01-05:{event.id}"
     assert doc["registered_on"] == "2026-01-05"
+    again = event.model_copy(update={"id": "another-registration"})
+    assert facts_for(again)[0][1]["_id"] != doc["_id"]
 
 
 def test_the_same_event_twice_gives_the_same_fact():

@@ -157,10 +157,10 @@ def _visit(event: CloudEvent[Any], v: VisitLogged) -> dict[str, Any]:
 
 
 def _enterprise(event: CloudEvent[Any], e: EnterpriseRegistered) -> dict[str, Any]:
-    # Keyed by the registration date too: two registrations of one enterprise are both kept and the
-    # report takes the earliest, whichever arrived first.
+    # One fact per event: two registrations of one enterprise (even on one day) are both kept; the report takes
+    # the earliest date and the scorecards every official either names, whichever arrived first.
     return {
-        "_id": fact_key(event.township, e.enterprise_id, e.registered_on.isoformat()),
+        "_id": fact_key(event.township, e.enterprise_id, e.registered_on.isoformat(), event.id),
         "township": event.township,
         "enterprise_id": e.enterprise_id,
         "name": e.name,
