@@ -358,7 +358,16 @@ def test_a_units_queue_shows_a_township_token_its_townships_issues_only(services
             assert r.status_code == 200 and [i["issue_id"] for i in r.json()] == expected, (token, r.text)
 
 
-OTHER_OPS = [op for op in OPERATIONS if op not in HANDLER_OPS]
+# The township registry (ids and Chinese names): a handler reads it too, so its console names the townships it serves.
+REGISTRY = [op for op in OPERATIONS if op.service == "visits" and op.method == "GET" and op.path == "/api/v1/townships"]
+OTHER_OPS = [op for op in OPERATIONS if op not in HANDLER_OPS and op not in REGISTRY]
+
+
+def test_a_handler_reads_the_township_registry_and_nothing_else_of_the_visits_service(services, world):
+    assert len(REGISTRY) == 1
+    for token in HANDLERS:
+        r = send(services, world, REGISTRY[0], TOKEN[token], None)
+        assert r.status_code == 200 and {t["township"]: t["name"] for t in r.json()}["dacheng"] == "大程镇", r.text
 
 
 @pytest.mark.parametrize("op", OTHER_OPS, ids=ids(OTHER_OPS))

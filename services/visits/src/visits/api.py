@@ -38,8 +38,10 @@ officials_router = APIRouter(prefix="/api/v1/officials", tags=["officials"])
 contacts_router = APIRouter(prefix="/api/v1/contacts", tags=["contact budget (接触次数)"])
 # For the gate (buildingblocks.auth): a township's own data, and one township of the registry, name it in the path;
 # the contact counts are the county's.
-# 我的企业 across townships is for county tokens too.
-SCOPE_RULES = ScopeRules(township=[BASE], county=[contacts_router.prefix, "/api/v1/officials"])
+# 我的企业 across townships is for county tokens too. A unit's handler reads the registry only (the console names
+# the townships of its queue with it).
+SCOPE_RULES = ScopeRules(township=[BASE], county=[contacts_router.prefix, "/api/v1/officials"],
+                         handler=["GET " + registry_router.prefix])
 Viewer = Annotated[Principal, Depends(township_access(Role.viewer))]
 Clerk = Annotated[Principal, Depends(township_access(Role.clerk))]
 Admin = Annotated[Principal, Depends(township_access(Role.admin))]
