@@ -22,12 +22,12 @@ from issues.domain import Change, InvalidValue, Issue, Unit, Unknown, WrongStatu
 from issues.domain.calendar import ScheduleError, WorkCalendar, parse_schedule
 from issues.domain.rules import Rules, RulesIn
 from issues.repository import Repository, view
-
-STAMP = ("recorded_by", "recorded_at")  # who wrote a unit last, and when: not part of what makes it a change
 from issues.requests import (
     AcknowledgeIn, AssignIn, CloseIn, CoHandlingIn, DecisionIn, ExtendIn, ExtensionRequestIn, FindingIn, FollowUpIn,
     IssueIn, ProgressIn, ReopenIn, ReturnIn, UnitIn,
 )
+
+STAMP = ("recorded_by", "recorded_at")  # who wrote a unit last, and when: not part of what makes it a change
 
 ATTEMPTS = 5  # compare-and-set rounds before a change gives up with a 409
 
