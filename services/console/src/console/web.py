@@ -122,6 +122,15 @@ async def townships(request: Request, session: Session) -> list[dict]:
     return found
 
 
+async def enterprise_names(request: Request, who: Session, township: str) -> dict[str, str]:
+    """A township's enterprises, id → name (for lists that carry only the credit code)."""
+    try:
+        found = await upstream(request).get("visits", f"/api/v1/townships/{township}/enterprises", who.token)
+    except ServiceError:
+        return {}  # the ledger still shows, with credit codes for names
+    return {e["enterprise_id"]: e["name"] for e in found}
+
+
 async def township_name(request: Request, session: Session, township: Optional[str]) -> str:
     if township is None:
         return "全县"

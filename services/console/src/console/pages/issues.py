@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from console import words
 from console.messages import Problem, explain
 from console.pages.evidence import evidence_of
+from console.pages.notices import extensions_page
 from console.upstream import ServiceError
-from console.web import (Refused, Who, back, form_of, is_handler, listed, may_write, page, require, township_for,
-                         townships, upstream)
+from console.web import (Refused, Who, back, enterprise_names, form_of, is_handler, listed, may_write, page, require,
+                         township_for, townships, upstream)
 
 router = APIRouter()
 SEVERITY = {"red": 0, "yellow": 1, "blue": 2, "none": 3}
@@ -57,14 +58,6 @@ def ordered(issues: list[dict]) -> list[dict]:
 
 def units_of(issues: list[dict]) -> list[str]:
     return sorted({i["responsible_unit"] for i in issues if i.get("responsible_unit")})
-
-
-async def enterprise_names(request: Request, who: Who, township: str) -> dict[str, str]:
-    try:
-        found = await upstream(request).get("visits", f"/api/v1/townships/{township}/enterprises", who.token)
-    except ServiceError:
-        return {}  # the ledger still shows, with credit codes for names
-    return {e["enterprise_id"]: e["name"] for e in found}
 
 
 @router.get("/issues")
@@ -503,7 +496,6 @@ async def decide(request: Request, who: Who, issue_id: str, request_id: str):
     except ServiceError as err:
         problem = lifecycle_problem(err, {})
         if target == "list":
-            from console.pages.notices import extensions_page  # the list shows the refusal beside the request
             return await extensions_page(request, who, problem=problem, typed={request_id: body["reason"]},
                                          status=err.status if err.status < 500 else 502)
         return await _issue_page(request, who, township, issue_id, status=err.status if err.status < 500 else 502,

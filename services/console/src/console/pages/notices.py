@@ -14,9 +14,8 @@ from fastapi.responses import Response
 from buildingblocks.auth import Role
 from console import words
 from console.messages import Problem, explain
-from console.pages.issues import enterprise_names
 from console.upstream import ServiceError
-from console.web import Refused, Who, page, townships, upstream
+from console.web import Refused, Who, enterprise_names, page, townships, upstream
 
 router = APIRouter()
 SUPERVISOR = getattr(Role, "supervisor", Role.admin)

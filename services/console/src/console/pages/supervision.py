@@ -7,9 +7,9 @@ from typing import Any, Optional
 
 from fastapi import APIRouter, Request
 
-from console.pages.issues import UNASSIGNED, enterprise_names
+from console.pages.issues import UNASSIGNED
 from console.upstream import ServiceError
-from console.web import Who, page, township_for, townships, upstream
+from console.web import Who, enterprise_names, page, township_for, townships, upstream
 
 router = APIRouter()
 LEVELS = ("red", "yellow", "blue")
