@@ -1,6 +1,5 @@
 package local.store;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -31,11 +30,7 @@ import io.netty.channel.Channel;
  *  - it answers a find (and a getMore) without a batch size with every document at once, which PyMongo refuses
  *    above 48 MB: here such a cursor goes in batches of BATCH documents, as MongoDB's does in batches of its own;
  *  - H2 frees the pages of old versions 45 s after a newer commit, under a long read still on them ("Chunk not
- *    found"): here they are kept for RETENTION_MS;
- *  - it serves every connection on one of 2 x cores netty threads, so a long scan on one connection stalls the
- *    others pinned to its thread, PyMongo's heartbeats among them (the client then marks the store unknown and
- *    fails its reads: the bench's first county read at 1M facts). Here there are WORKERS threads, one per
- *    connection in practice; requests on the same collection still wait for its lock, as before.
+ *    found"): here they are kept for RETENTION_MS.
  */
 public final class Store {
 
@@ -46,7 +41,6 @@ public final class Store {
 
     static final int BATCH = 2000;  // about 20 MB of the largest documents here (issues with long histories)
     static final int RETENTION_MS = 600_000;
-    static final int WORKERS = 64;  // idle threads cost little; more connections than this share threads again
 
     private static final Set<String> WRITES = Set.of(
         "insert", "update", "delete", "findandmodify", "create", "createindexes", "drop", "dropindexes",
@@ -120,7 +114,7 @@ public final class Store {
         }
         backend.version(VERSION);
         MongoServer server = new MongoServer(backend);
-        server.bind(new InetSocketAddress(host, port), 1, WORKERS);
+        server.bind(host, port);
         // A clean stop (SIGTERM) closes the file, so the next start need not recover it.
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "store-shutdown"));
         System.out.printf("store ready on %s:%d (%s)%n", host, port, file == null ? "memory" : file);
