@@ -34,11 +34,23 @@ def _report(ui, scope: str) -> dict:
     return httpx.get(f"{ui.url('reporting')}/api/v1/reports/{path}", headers=VIEWER).json()
 
 
+def wait_drawn(page, chart: str) -> None:
+    """Until the chart's canvas has painted pixels (ECharts draws after the page loads); a timeout fails the test."""
+    page.wait_for_function(f"""() => {{
+        const c = document.querySelector('{chart} canvas');
+        if (!c || !c.width || !c.height) return false;
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+        return false; }}""", timeout=15_000)
+
+
 def test_a_leader_reads_the_reports_as_tiles_and_charts_and_downloads_the_ledger(person, ui, seeded):
     leader = person("dev-county-leader")  # 王建国, a 包抓 county leader (a county viewer)
     page = leader.go(f"/reports?scope=dacheng&period={PERIOD}")
     page.wait_for_selector("#chart-categories canvas")
     page.wait_for_selector("#chart-rates canvas")
+    wait_drawn(page, "#chart-categories")  # pixels on the canvas, not an empty box
+    wait_drawn(page, "#chart-rates")
     assert "大程镇 · 2026年第一季度" in page.locator("h1").inner_text()
     report = _report(ui, "dacheng")
     coverage = page.locator("[data-figure=coverage_rate]").inner_text()
@@ -57,6 +69,7 @@ def test_a_leader_reads_the_reports_as_tiles_and_charts_and_downloads_the_ledger
 
     page = leader.go(f"/reports?period={PERIOD}")  # a county person's default: the county
     page.wait_for_selector("#chart-townships canvas")
+    wait_drawn(page, "#chart-townships")
     assert "示范县 · 2026年第一季度" in page.locator("h1").inner_text()
     total = _report(ui, "county")["total"]
     assert page.locator("[data-figure=issues_raised] .n").inner_text() == str(total["issues_raised"])
