@@ -61,8 +61,12 @@ class FakeStore:
         self.recipients[key] = config
         self.stamps[("recipients", key)] = {"recorded_by": by, "recorded_at": at}
 
-    async def recorded(self, collection, key):
-        return dict(self.stamps.get((collection, key), {}))
+    async def configured(self, collection, key):
+        if collection == "settings":
+            config = self.config.model_dump(mode="json") if self.config else None
+        else:
+            config = self.recipients.get(key)
+        return None if config is None else {**config, **self.stamps.get((collection, key), {})}
 
     async def settings(self):
         return self.config or NoticeSettings()

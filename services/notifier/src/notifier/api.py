@@ -41,10 +41,10 @@ Now = Annotated[str, Depends(now)]
 @router.get("/recipients/units/{unit_id}", tags=["recipients"], response_model=UnitRecipientsShown,
             summary="A unit's channels (and its head's, for 督办单)")
 async def get_unit_recipients(unit_id: Annotated[str, Path(pattern=UNIT_ID)], _: CountyAdmin, s: S):
-    found = await s.unit_recipients(unit_id)
+    found = await s.configured("recipients", f"unit:{unit_id}")
     if found is None:
         raise NotFound("unit recipients", [unit_id])
-    return UnitRecipientsShown(**found.model_dump(), **await s.recorded("recipients", f"unit:{unit_id}"))
+    return UnitRecipientsShown.model_validate(found)
 
 
 @router.put("/recipients/units/{unit_id}", tags=["recipients"], response_model=UnitRecipientsShown,
@@ -58,10 +58,10 @@ async def put_unit_recipients(unit_id: Annotated[str, Path(pattern=UNIT_ID)], bo
 @router.get("/recipients/officials/{official_id}", tags=["recipients"], response_model=PersonShown,
             summary="A 包抓 leader's channels")
 async def get_official_recipients(official_id: Annotated[str, Path(pattern=OFFICIAL_ID)], _: CountyAdmin, s: S):
-    found = await s.official_recipients(official_id)
+    found = await s.configured("recipients", f"official:{official_id}")
     if found is None:
         raise NotFound("official recipients", [official_id])
-    return PersonShown(**found.model_dump(), **await s.recorded("recipients", f"official:{official_id}"))
+    return PersonShown.model_validate(found)
 
 
 @router.put("/recipients/officials/{official_id}", tags=["recipients"], response_model=PersonShown,
@@ -75,7 +75,8 @@ async def put_official_recipients(official_id: Annotated[str, Path(pattern=OFFIC
 @router.get("/settings", tags=["settings"], response_model=NoticeSettingsShown,
             summary="Quiet hours and the weekly digest's day and time")
 async def get_settings(_: CountyViewer, s: S):
-    return NoticeSettingsShown(**(await s.settings()).model_dump(), **await s.recorded("settings", SETTINGS_ID))
+    found = await s.configured("settings", SETTINGS_ID)
+    return NoticeSettingsShown.model_validate(found) if found else NoticeSettingsShown()
 
 
 @router.put("/settings", tags=["settings"], response_model=NoticeSettingsShown,

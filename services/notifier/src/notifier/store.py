@@ -83,10 +83,10 @@ class Store:
         await self.db.recipients.update_one({"_id": key}, {"$set": {"config": config, "recorded_by": by, "recorded_at": at}},
                                             upsert=True)
 
-    async def recorded(self, collection: str, key: str) -> dict[str, Any]:
-        """Who set a configuration last and when (nothing for one never set)."""
-        doc = await self.db[collection].find_one({"_id": key}, {k: 1 for k in STAMP})
-        return {k: doc.get(k) for k in STAMP} if doc else {}
+    async def configured(self, collection: str, key: str) -> Optional[dict[str, Any]]:
+        """A configuration as set, with who set it last and when, in one read; None if never set."""
+        doc = await self.db[collection].find_one({"_id": key})
+        return {**doc["config"], **{k: doc.get(k) for k in STAMP}} if doc else None
 
     async def settings(self) -> NoticeSettings:
         doc = await self.db.settings.find_one({"_id": SETTINGS_ID})

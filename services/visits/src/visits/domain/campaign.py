@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from contracts import events
+from visits.domain.history import Recorded
 from visits.domain.officials import Official
 from visits.domain.plan import DONE, Plan
 from visits.domain.refusals import BadValue
@@ -24,7 +25,7 @@ class Answer:
 
 
 @dataclass(eq=False)
-class Campaign:
+class Campaign(Recorded):
     township: str
     campaign_id: str
     name: str
@@ -37,11 +38,6 @@ class Campaign:
     recorded_by: Optional[str] = None  # who made its latest change (announced, an answer), and when
     recorded_at: Optional[datetime] = None
     history: list[dict[str, Any]] = field(default_factory=list)
-
-    def record(self, action: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
-        """Who did what and when, kept in the history; the latest write's author and time on the campaign."""
-        self.recorded_by, self.recorded_at = by, at
-        self.history.append({"action": action, "by": by, "at": at.isoformat() if at else None, **details})
 
     @classmethod
     def announce(

@@ -9,6 +9,7 @@ from contracts import events
 from contracts.enums import LEFT_THE_LIST, EnterpriseCategory, EnterpriseStatus
 from visits.domain.assignments import Assignment, assigned_on
 from visits.domain.guard import GuardDecision, PastVisit, disturbance_guard, planned_nearby
+from visits.domain.history import Recorded
 from visits.domain.officials import Official
 from visits.domain.plan import Plan
 from visits.domain.refusals import (
@@ -25,7 +26,7 @@ from visits.domain.visit import Visit
 
 
 @dataclass(eq=False)  # an entity: one enterprise is itself, whatever its fields say
-class Enterprise:
+class Enterprise(Recorded):
     township: str
     enterprise_id: str
     name: str
@@ -41,11 +42,6 @@ class Enterprise:
     history: list[dict[str, Any]] = field(default_factory=list)  # every write: what, by whom, when
     recorded_by: Optional[str] = None  # who made the latest write, and when
     recorded_at: Optional[datetime] = None
-
-    def record(self, action: str, by: Optional[str], at: Optional[datetime], **details: Any) -> None:
-        """Who did what and when, kept in the history; the latest write's author and time on the enterprise."""
-        self.recorded_by, self.recorded_at = by, at
-        self.history.append({"action": action, "by": by, "at": at.isoformat() if at else None, **details})
 
     @property
     def left_the_list(self) -> bool:
