@@ -21,6 +21,9 @@ def test_a_visit_is_one_fact_keyed_by_township_and_visit_id():
     assert doc["channel"] == "in_person" and doc["kind"] == "joint"
     assert [v["rank"] for v in doc["visitors"]] == ["county", "township"]
     assert doc["demands"] == 2
+    told = sample("VisitLogged").data.demands
+    assert [d["description"] for d in doc["demand_list"]] == [d.description for d in told]
+    assert doc["demands_on_spot"] == sum(d.resolved_on_spot for d in told)
 
 
 def test_a_registration_is_a_fact_of_its_own_so_two_registrations_even_on_one_day_both_count():
@@ -66,3 +69,10 @@ def test_the_units_events_are_facts_and_the_others_of_issues_v1_are_accepted_and
     assert closed["outcome"] == "resolved" and closed["working_days"] is None  # the sample is a v1 close
     for name in ("IssueCoHandlingSet", "IssueProgressNoted", "IssueExtensionRequested", "IssueExtensionDecided"):
         assert facts_for(sample(name)) == []
+
+
+def test_an_issue_keeps_what_the_ledger_files_its_demand_and_its_resolution():
+    [(_, raised)] = facts_for(sample("IssueRaised"))
+    assert raised["description"] == sample("IssueRaised").data.description and raised["source"]
+    [(_, closed)] = facts_for(sample("IssueClosed"))
+    assert closed["resolution"] == sample("IssueClosed").data.resolution

@@ -68,7 +68,8 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(ENTERPRISE_CHANGES, _change(event, data))]
     if isinstance(data, IssueRaised):
         return [(RAISED, _issue_fact(event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
-                                     responsible_unit=data.responsible_unit, unit_id=data.unit_id))]
+                                     responsible_unit=data.responsible_unit, unit_id=data.unit_id,
+                                     description=data.description, source=data.source.value, visit_id=data.visit_id))]
     if isinstance(data, IssueClosed):
         # It repeats the issue's facts, so a close that arrives before its raise still counts the issue.
         return [(CLOSED, _close(event, data, satisfaction=data.satisfaction.value if data.satisfaction else None))]
@@ -120,7 +121,7 @@ def _close(event: CloudEvent[Any], data: Any, **fields: Any) -> dict[str, Any]:
     return _issue_fact(
         event, data, raised_on=data.raised_on.isoformat(), deadline=data.deadline.isoformat(),
         closed_on=data.closed_on.isoformat(), outcome=data.outcome.value, unit_id=data.unit_id,
-        working_days=data.working_days_to_close, **fields)
+        working_days=data.working_days_to_close, resolution=data.resolution, **fields)
 
 
 def _issue_fact(event: CloudEvent[Any], data: Any, **fields: Any) -> dict[str, Any]:
@@ -152,6 +153,11 @@ def _visit(event: CloudEvent[Any], v: VisitLogged) -> dict[str, Any]:
         "visitors": [o.model_dump(mode="json") for o in v.visitors],
         "services": [s.value for s in v.services],
         "demands": len(v.demands),
+        # For the ledger (台账) and the richer figures: each demand as told, and how many were resolved on the spot.
+        "demand_list": [{"category": d.category.value, "description": d.description, "resolved_on_spot": d.resolved_on_spot}
+                        for d in v.demands],
+        "demands_on_spot": sum(d.resolved_on_spot for d in v.demands),
+        "summary": v.summary,
         "event_id": event.id,
     }
 
