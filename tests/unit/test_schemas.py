@@ -98,6 +98,7 @@ ADDED_FIELDS = {  # the events beyond v1, field for field as the README's event 
     "EvidenceAttached": {"evidence_id", "enterprise_id", "owner", "owner_id", "name", "content_type", "size", "sha256"},
     "IssueEvidenceAttached": {"evidence_id", "enterprise_id", "owner", "owner_id", "name", "content_type", "size", "sha256"},
     "EnterpriseChanged": {"enterprise_id", "name", "park", "status", "status_on", "changed_on"},
+    "TownshipRegistered": {"township_id", "name", "county"},
 }
 
 

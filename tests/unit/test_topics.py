@@ -9,7 +9,7 @@ from contracts.events import PAYLOADS
 CONTRACT_TOPICS = {
     "visits.v1": {"EnterpriseRegistered", "VisitLogged", "VisitPlanned", "VisitPlanJoined", "VisitPlanCancelled",
                   "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded", "EvidenceAttached",
-                  "EnterpriseChanged"},
+                  "EnterpriseChanged", "TownshipRegistered"},
     # IssueRaised and IssueClosed are v1; the rest are the documented additions ("more may follow").
     "issues.v1": {"IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
                   "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",

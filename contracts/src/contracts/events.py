@@ -24,7 +24,7 @@ from contracts.enums import (
     UnitKind,
     VisitKind,
 )
-from contracts.types import USCC, Flag, Id, LocalDate, Name, OptionalName, Text
+from contracts.types import USCC, Flag, Id, LocalDate, Name, OptionalName, Text, TownshipId
 
 
 class Payload(BaseModel):
@@ -359,6 +359,17 @@ class UnitRegistered(Payload):
     active: Flag = True
 
 
+class TownshipRegistered(Payload):
+    """A township of the county's registry added or renamed (county admin): its Chinese name and its county's, for
+    the documents other services print (a bulletin names 大程镇, not dacheng). The envelope's `township` is the township."""
+
+    event_type: ClassVar[str] = "TownshipRegistered"
+    subject_field: ClassVar[str] = "township_id"
+    township_id: TownshipId
+    name: Name
+    county: Name
+
+
 # ---- Planned visits and 企业走访日 campaigns, beyond contract v1; all on visits.v1. ----
 # A plan's events are keyed by its enterprise; a campaign's by the campaign id (it concerns many enterprises).
 
@@ -488,5 +499,5 @@ ADDED = (IssueAssigned, IssueReopened, IssueDeadlineChanged, IssueEscalated, Iss
          IssueCoHandlingSet, IssueProgressNoted, IssueExtensionRequested, IssueExtensionDecided, IssueFollowedUp,
          FindingRaised, FindingClosed, UnitRegistered, VisitPlanned, VisitPlanJoined, VisitPlanCancelled,
          CampaignAnnounced, CampaignInvitationAnswered, AssignmentStarted, AssignmentEnded, EvidenceAttached,
-         IssueEvidenceAttached, EnterpriseChanged)
+         IssueEvidenceAttached, EnterpriseChanged, TownshipRegistered)
 PAYLOADS: dict[str, type[Payload]] = {m.event_type: m for m in (*V1, *ADDED)}

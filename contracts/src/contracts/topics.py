@@ -12,7 +12,7 @@ EVENT_TOPIC_CONFIG = {"retention.ms": "-1"}
 TYPES_BY_TOPIC: dict[str, tuple[str, ...]] = {
     VISITS: ("EnterpriseRegistered", "VisitLogged", "VisitPlanned", "VisitPlanJoined", "VisitPlanCancelled",
              "CampaignAnnounced", "CampaignInvitationAnswered", "AssignmentStarted", "AssignmentEnded", "EvidenceAttached",
-             "EnterpriseChanged"),
+             "EnterpriseChanged", "TownshipRegistered"),
     ISSUES: ("IssueRaised", "IssueClosed", "IssueAssigned", "IssueReopened", "IssueDeadlineChanged", "IssueEscalated",
              "IssueAcknowledged", "IssueReturned", "IssueCoHandlingSet", "IssueProgressNoted",
              "IssueExtensionRequested", "IssueExtensionDecided", "IssueFollowedUp", "FindingRaised", "FindingClosed",

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Optional, Sequence
 from weakref import WeakKeyDictionary
 
-from contracts.events import Payload
+from contracts.events import Payload, TownshipRegistered
 from visits import repository as r
 from visits.domain import (
     COUNTY,
@@ -311,9 +311,11 @@ class FakeRepository:
         return {"quiet_period_days": await self.quiet_days(township), "recorded_by": kept.get("recorded_by"),
                 "recorded_at": kept.get("recorded_at"), "history": list(kept["history"])}
 
-    async def seed_townships(self) -> None:
+    async def seed_townships(self, at: datetime) -> None:
         for township, name in SEED_TOWNSHIPS.items():
-            self._townships.setdefault(township, {"township": township, "name": name, "county": SEED_COUNTY})
+            if township not in self._townships:
+                self._townships[township] = {"township": township, "name": name, "county": SEED_COUNTY}
+                self.published.append((township, TownshipRegistered(township_id=township, name=name, county=SEED_COUNTY), at))
 
     async def townships(self) -> list[dict[str, Any]]:
         return [dict(self._townships[t]) for t in sorted(self._townships)]
@@ -322,8 +324,8 @@ class FakeRepository:
         found = self._townships.get(township)
         return dict(found) if found else None
 
-    async def put_township(self, township: str, name: str, county: str, by: Optional[str] = None,
-                           at: Optional[datetime] = None) -> dict[str, Any]:
+    async def put_township(self, township: str, name: str, county: str, by: Optional[str], at: datetime) -> dict[str, Any]:
         self._townships[township] = {"township": township, "name": name, "county": county, "recorded_by": by,
-                                     "recorded_at": at.isoformat() if at else None}
+                                     "recorded_at": at.isoformat()}
+        self.published.append((township, TownshipRegistered(township_id=township, name=name, county=county), at))
         return dict(self._townships[township])

@@ -28,7 +28,7 @@ def create_app(clock: Clock = clocks.clock) -> FastAPI:
     async def start(_service: Service) -> None:
         await repository.ensure_indexes()
         await contacts.ensure_indexes(service.db)
-        await repository.seed_townships()
+        await repository.seed_townships(clock.now())
         await evidence_store.ensure_indexes()
         tasks["recovery"] = asyncio.create_task(recover_forever(), name="visits:recover-reserved")
 

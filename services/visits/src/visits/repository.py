@@ -46,7 +46,7 @@ OFFICIALS, ENTERPRISES, VISITS, SETTINGS = "officials", "enterprises", "visits",
 TOWNSHIPS = "townships"  # the registry: {_id: township id, township, name, county}
 CAMPAIGNS = "campaigns"  # 企业走访日: one document per campaign, its answers on it
 PLANS = "plans"  # an enterprise's planned visits, on its document: the guard's compare-and-set covers them too
-OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS, CAMPAIGNS]
+OUTBOX_COLLECTIONS = [ENTERPRISES, VISITS, CAMPAIGNS, TOWNSHIPS]
 HIDDEN = {"_id": 0, "outbox": 0, outbox.UNSENT: 0, "request_hash": 0, "pending_visits": 0, PLANS: 0}
 # The disturbance guard's state on the enterprise document: the compact log of its visits, the version every
 # reservation compares and sets, and the visits reserved but not yet confirmed stored (see `add_visit`).
@@ -657,15 +657,19 @@ class Repository:
             upsert=True,
         )
 
-    async def seed_townships(self) -> None:
+    async def seed_townships(self, at: datetime) -> None:
         """The registry's first townships, each only where absent: an edited name is never put back, and replicas
-        starting together insert each once (the loser of a concurrent upsert gets a duplicate key: it exists)."""
+        starting together insert each once (the loser of a concurrent upsert gets a duplicate key: it exists). The
+        one that inserts it publishes its TownshipRegistered (in the same write: the outbox rides on the document)."""
         for township, name in SEED_TOWNSHIPS.items():
-            doc = {"township": township, "name": name, "county": SEED_COUNTY}
+            entries = _township_entries(township, name, SEED_COUNTY, at)
+            doc = {"township": township, "name": name, "county": SEED_COUNTY, **outbox.new(entries)}
             try:
-                await self.db[TOWNSHIPS].update_one({"_id": township}, {"$setOnInsert": doc}, upsert=True)
+                done = await self.db[TOWNSHIPS].update_one({"_id": township}, {"$setOnInsert": doc}, upsert=True)
             except DuplicateKeyError:
-                pass
+                continue
+            if done.upserted_id is not None:
+                outbox.written(TOWNSHIPS, township, entries)
 
     async def townships(self) -> list[dict[str, Any]]:
         return [_registry_entry(d) for d in await self.db[TOWNSHIPS].find({}).sort("_id").to_list()]
@@ -674,14 +678,21 @@ class Repository:
         doc = await self.db[TOWNSHIPS].find_one({"_id": township})
         return _registry_entry(doc) if doc else None
 
-    async def put_township(self, township: str, name: str, county: str, by: Optional[str] = None,
-                           at: Optional[datetime] = None) -> dict[str, Any]:
-        doc = {"township": township, "name": name, "county": county, **_stamp(by, at)}
+    async def put_township(self, township: str, name: str, county: str, by: Optional[str], at: datetime) -> dict[str, Any]:
+        """Add or rename a township and publish its TownshipRegistered, in one write."""
+        shown = {"township": township, "name": name, "county": county, **_stamp(by, at)}
+        entries = _township_entries(township, name, county, at)
+        update = {"$set": shown, "$push": outbox.push(entries)}
         try:
-            await self.db[TOWNSHIPS].update_one({"_id": township}, {"$set": doc}, upsert=True)
+            await self.db[TOWNSHIPS].update_one({"_id": township}, update, upsert=True)
         except DuplicateKeyError:  # a concurrent upsert inserted it first: now it exists, so this one updates
-            await self.db[TOWNSHIPS].update_one({"_id": township}, {"$set": doc})
-        return doc
+            await self.db[TOWNSHIPS].update_one({"_id": township}, update)
+        outbox.written(TOWNSHIPS, township, entries)
+        return shown
+
+
+def _township_entries(township: str, name: str, county: str, at: datetime) -> list[dict[str, Any]]:
+    return _entries(township, [events.TownshipRegistered(township_id=township, name=name, county=county)], at)
 
 
 def _registry_entry(doc: dict[str, Any]) -> dict[str, Any]:
