@@ -25,6 +25,7 @@ from contracts.events import (
     IssueRaised,
     IssueReopened,
     IssueReturned,
+    TownshipRegistered,
     UnitRegistered,
     VisitLogged,
 )
@@ -51,7 +52,10 @@ COLLECTIONS = (VISITS, ENTERPRISES, RAISED, CLOSED, REOPENED, DEADLINES, ASSIGNE
 # The unit registry: county-wide (a county unit works every township's issues), read whole for the units' names.
 # Not a township's fact: a township with only units registered has no report, and the county report no "county" row.
 UNITS = "units"
-ALL_COLLECTIONS = (*COLLECTIONS, UNITS)
+# The township registry (every TownshipRegistered): the Chinese names a bulletin prints. County-wide like the units.
+TOWNSHIPS = "townships"
+COUNTY_WIDE = (UNITS, TOWNSHIPS)
+ALL_COLLECTIONS = (*COLLECTIONS, *COUNTY_WIDE)
 
 
 def fact_key(township: str, *parts: str) -> str:
@@ -94,6 +98,10 @@ def facts_for(event: CloudEvent[Any]) -> list[tuple[str, dict[str, Any]]]:
         return [(UNITS, {"_id": fact_key(event.township, data.unit_id, event.id), "township": event.township,
                          "unit_id": data.unit_id, "name": data.name, "kind": data.kind.value,
                          "time": event.time.astimezone(timezone.utc).isoformat(), "event_id": event.id})]
+    if isinstance(data, TownshipRegistered):
+        return [(TOWNSHIPS, {"_id": fact_key(data.township_id, event.id), "township": data.township_id, "name": data.name,
+                             "county": data.county, "time": event.time.astimezone(timezone.utc).isoformat(),
+                             "event_id": event.id})]
     if isinstance(data, IssueReopened):
         return [(REOPENED, _issue_fact(event, data, reopened_on=data.reopened_on.isoformat(), deadline=data.deadline.isoformat()))]
     if isinstance(data, IssueAssigned):

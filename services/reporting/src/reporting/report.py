@@ -25,6 +25,7 @@ from reporting.facts import (
     ACKNOWLEDGED,
     ASSIGNED,
     CLOSED,
+    COUNTY_WIDE,
     DEADLINES,
     ENTERPRISE_CHANGES,
     ENTERPRISES,
@@ -34,7 +35,6 @@ from reporting.facts import (
     RAISED,
     REOPENED,
     RETURNED,
-    UNITS,
     VISITS,
 )
 from reporting.ranking import rank
@@ -455,10 +455,10 @@ def by_township(facts: dict[str, list[dict]]) -> dict[str, dict[str, list[dict]]
     """The facts grouped by township in one pass (filtering per township would be townships × facts)."""
     out: dict[str, dict[str, list[dict]]] = {}
     for name, docs in facts.items():
-        if name == UNITS:
+        if name in COUNTY_WIDE:
             continue  # the registry is county-wide, not a township's (a bulletin's facts from the log hold it)
         for d in docs:
-            out.setdefault(d["township"], {n: [] for n in facts if n != UNITS})[name].append(d)
+            out.setdefault(d["township"], {n: [] for n in facts if n not in COUNTY_WIDE})[name].append(d)
     return out
 
 

@@ -13,7 +13,8 @@ from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from reporting.facts import COLLECTIONS, ENTERPRISES, UNITS, VISITS
+from reporting import names
+from reporting.facts import COLLECTIONS, COUNTY_WIDE, ENTERPRISES, TOWNSHIPS, UNITS, VISITS
 
 DUPLICATE_KEY = 11000
 VERSIONS = "projection_versions"
@@ -83,6 +84,10 @@ class Store:
         """The unit registry (every UnitRegistered, county-wide): a few documents, read whole."""
         return await self._c(UNITS).find({}, {"_id": 0}).to_list()
 
+    async def township_names(self) -> dict[str, Any]:
+        """{"county": name, "townships": {id: name}} from the registry's events (names.py picks the latest)."""
+        return names.of_townships(await self._c(TOWNSHIPS).find({}, {"_id": 0}).to_list())
+
     async def add(self, facts: list[tuple[str, dict[str, Any]]]) -> int:
         """Insert the facts not stored yet, then bump their townships' versions; return how many were new.
 
@@ -101,5 +106,5 @@ class Store:
                     raise
                 added += exc.details["nInserted"]
         # The registry is not a township's fact: its names are read at each units-table read, never kept in a tally.
-        await self.touch({doc["township"] for collection, doc in facts if collection != UNITS})
+        await self.touch({doc["township"] for collection, doc in facts if collection not in COUNTY_WIDE})
         return added
