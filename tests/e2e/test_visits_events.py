@@ -115,3 +115,23 @@ def test_with_kafka_stopped_visits_are_accepted_and_every_event_goes_out_once_it
     assert subjects <= set(found), f"missing after the restart: {subjects - set(found)}"
     for subject in subjects:  # at-least-once: a repeat, if any, is the same event
         assert len({json.loads(r.value)["id"] for r in found[subject]}) == 1
+
+
+def test_the_registry_publishes_each_seeded_township_once_and_every_rename(private, visits):
+    visits.stop()
+    visits.start()  # a second start seeds nothing new: the townships exist
+    r = httpx.put(f"{visits.url}/api/v1/townships/xiyang", json={"name": "西阳", "county": "示范县"},
+                  headers=bearer("county_admin"), timeout=10)
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while True:
+        told = [(r.key, e) for r, e in asyncio.run(kafka.read_events(private.bootstrap, "visits.v1", timeout_s=30))
+                if e["type"] == "TownshipRegistered"]
+        if len(told) >= 3 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    by_key: dict[bytes, list] = {}
+    for k, e in told:  # one township's events in one partition, in order; two townships' in any order
+        by_key.setdefault(k, []).append((e["township"], e["data"]["name"], e["data"]["county"]))
+    assert by_key == {b"dacheng": [("dacheng", "大程镇", "示范县")],
+                      b"xiyang": [("xiyang", "西阳镇", "示范县"), ("xiyang", "西阳", "示范县")]}

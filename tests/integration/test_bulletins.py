@@ -52,7 +52,23 @@ async def test_a_bulletin_is_frozen_and_recomputes_to_the_same_hash(api, kafka_b
     again = (await api.get(f"/api/v1/bulletins/{township}/2026-Q1", headers=VIEWER)).json()
     assert again == bulletin  # ... the bulletin does not
     verified = (await api.get(f"/api/v1/bulletins/{township}/2026-Q1/verify", headers=VIEWER)).json()
-    assert verified == {"hash": bulletin["hash"], "recomputed_hash": bulletin["hash"], "matches": True}
+    assert verified == {"hash": bulletin["hash"], "recomputed_hash": bulletin["hash"], "matches": True, "units_match": True}
+
+
+async def test_a_bulletin_freezes_its_number_the_names_and_the_units_table_from_the_log(api, kafka_bootstrap):
+    township, rng = f"t-{uuid.uuid4().hex[:8]}", random.Random(9)
+    named = events.envelope("TownshipRegistered", township, township, {"township_id": township, "name": "试点镇", "county": "示范县"})
+    await kafka.produce(kafka_bootstrap, "visits.v1", [(township.encode(), events.encode(named)), *visits(township, 2, rng)])
+    first = (await api.post(f"/api/v1/bulletins/{township}/2026-01", headers=ADMIN)).json()
+    second = (await api.post(f"/api/v1/bulletins/{township}/2026-02", headers=ADMIN)).json()
+    year = first["published_at"][:4]
+    assert first["number"] == f"〔{year}〕1号" and second["number"] == f"〔{year}〕2号"  # one count per township and year
+    assert first["names"]["townships"][township] == "试点镇" and first["names"]["county"]
+    assert first["issuer"] == "试点镇遍访企业助企纾困工作领导小组" and first["units"] == []
+    # a refused second publish takes no number
+    assert (await api.post(f"/api/v1/bulletins/{township}/2026-02", headers=ADMIN)).status_code == 409
+    third = (await api.post(f"/api/v1/bulletins/{township}/2026-03", headers=ADMIN)).json()
+    assert third["number"] == f"〔{year}〕3号"
 
 
 async def test_the_county_bulletin_and_who_may_publish(api, kafka_bootstrap):
@@ -126,8 +142,9 @@ async def test_the_published_bulletins_of_a_scope_are_listed_newest_period_first
     assert [b["period"] for b in listed] == ["2026-03", "2026-Q1", "2026-02", "2025"]
     for b in listed:
         full = published[b["period"]]
-        assert b == {k: v for k, v in full.items() if k != "report"}
-        assert set(b) == {"scope", "period", "published_at", "published_by", "position", "hash"} and b["scope"] == township
+        assert b == {k: v for k, v in full.items() if k not in ("report", "units", "names")}
+        assert set(b) == {"scope", "period", "published_at", "published_by", "position", "hash", "number", "issuer"}
+        assert b["scope"] == township
         assert b["published_by"] == "县营商办管理员" and len(b["hash"]) == 64
     # The route beside it still answers the bulletin itself.
     assert (await api.get(f"/api/v1/bulletins/{township}/2026-Q1", headers=VIEWER)).json() == published["2026-Q1"]

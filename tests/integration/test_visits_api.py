@@ -240,3 +240,4 @@ async def test_the_seed_never_puts_an_edited_name_back(api):
         pass
     assert (await api.get("/api/v1/townships/xiyang", headers=admin)).json()["name"] == "西阳"
     assert len((await api.get("/api/v1/townships", headers=admin)).json()) == 2
+

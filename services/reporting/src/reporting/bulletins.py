@@ -7,13 +7,16 @@ import json
 from typing import Any, Optional
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from buildingblocks.clock import Clock
-from reporting import log
-from reporting.report import FIGURES, Period, report_for
+from reporting import log, names
+from reporting.facts import COUNTY_WIDE, UNITS
+from reporting.report import COUNTY, FIGURES, Period, report_for, tally, units_table
 
 BULLETINS = "bulletins"
+NUMBERS = "bulletin_numbers"  # {_id: <scope>:<year>, n}: the last document number given
 
 
 def content_hash(report: dict[str, Any]) -> str:
@@ -27,17 +30,27 @@ class AlreadyPublished(Exception):
 
 
 async def publish(db: AsyncDatabase, bootstrap: str, scope: str, period: Period, by: str, clock: Clock) -> dict[str, Any]:
+    if (found := await get(db, scope, period)) is not None:
+        raise AlreadyPublished(found)  # before taking a number: a second publish leaves no gap
     position = await log.end_position(bootstrap)
-    report = report_for(await log.facts_until(bootstrap, position), scope, period, FIGURES)
+    facts = await log.facts_until(bootstrap, position)
+    report = report_for(facts, scope, period, FIGURES)
+    at = clock.now()
+    frozen = dict(names.frozen(facts))
     bulletin = {
         "_id": f"{scope}:{period.text}",
         "scope": scope,
         "period": period.text,
-        "published_at": clock.now().isoformat(),
+        "published_at": at.isoformat(),
         "published_by": by,
         "position": position,
         "hash": content_hash(report),
         "report": report,
+        # Frozen beside the report from the same position (so a document made later prints what was true then):
+        "units": units_of(facts, scope, period),
+        "names": frozen,
+        "issuer": issuer(scope, frozen),
+        "number": await _next_number(db, scope, at.year),
     }
     try:
         await db[BULLETINS].insert_one(bulletin)  # insert-only: a bulletin is never rewritten
@@ -46,12 +59,33 @@ async def publish(db: AsyncDatabase, bootstrap: str, scope: str, period: Period,
     return {k: v for k, v in bulletin.items() if k != "_id"}
 
 
+def units_of(facts: dict[str, list[dict]], scope: str, period: Period) -> list[dict[str, Any]]:
+    """The per-unit table (责任单位办理情况) of the scope and period, as the units endpoint gives it."""
+    township = None if scope == COUNTY else scope
+    return units_table(tally({n: d for n, d in facts.items() if n not in COUNTY_WIDE}, township, period), facts.get(UNITS, []))
+
+
+def issuer(scope: str, frozen: dict[str, Any]) -> str:
+    """The issuing office printed at the head of the document (the 红头)."""
+    county = frozen.get("county") or ""
+    if scope == COUNTY:
+        return f"{county}遍访企业助企纾困工作领导小组办公室"
+    return f"{frozen.get('townships', {}).get(scope, scope)}遍访企业助企纾困工作领导小组"
+
+
+async def _next_number(db: AsyncDatabase, scope: str, year: int) -> str:
+    """The document number 〔year〕n号: one count per scope and year of publication, taken by one `$inc`."""
+    doc = await db[NUMBERS].find_one_and_update({"_id": f"{scope}:{year}"}, {"$inc": {"n": 1}}, upsert=True,
+                                                return_document=ReturnDocument.AFTER)
+    return f"〔{year}〕{doc['n']}号"
+
+
 async def get(db: AsyncDatabase, scope: str, period: Period) -> Optional[dict[str, Any]]:
     return await db[BULLETINS].find_one({"_id": f"{scope}:{period.text}"}, {"_id": 0})
 
 
-# What a list of bulletins shows of each: everything stored but the report itself (and the store's `_id`).
-SUMMARY = {"_id": 0, "report": 0}
+# What a list of bulletins shows of each: everything stored but the report, the units' table and the names.
+SUMMARY = {"_id": 0, "report": 0, "units": 0, "names": 0}
 
 
 async def published(db: AsyncDatabase, scope: str) -> list[dict[str, Any]]:
@@ -70,7 +104,13 @@ def figures_of(report: dict[str, Any]) -> int:
 
 async def verify(bootstrap: str, bulletin: dict[str, Any]) -> dict[str, Any]:
     """Recompute the bulletin from the log up to its recorded position, in the shape it was frozen in: one frozen
-    before the units' figures is the §3 report alone, and is recomputed as that, so its hash still verifies."""
+    before the units' figures is the §3 report alone, and is recomputed as that, so its hash still verifies. The
+    per-unit table frozen beside it (bulletins since the documents) is recomputed and compared too."""
     facts = await log.facts_until(bootstrap, bulletin["position"])
-    again = content_hash(report_for(facts, bulletin["scope"], Period.parse(bulletin["period"]), figures_of(bulletin["report"])))
-    return {"hash": bulletin["hash"], "recomputed_hash": again, "matches": again == bulletin["hash"]}
+    period = Period.parse(bulletin["period"])
+    again = content_hash(report_for(facts, bulletin["scope"], period, figures_of(bulletin["report"])))
+    result = {"hash": bulletin["hash"], "recomputed_hash": again, "matches": again == bulletin["hash"]}
+    if "units" in bulletin:
+        result["units_match"] = units_of(facts, bulletin["scope"], period) == bulletin["units"]
+        result["matches"] = result["matches"] and result["units_match"]
+    return result
