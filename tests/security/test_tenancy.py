@@ -211,12 +211,13 @@ def xiyang_data(services, world) -> dict:
 def snapshot(services, world, service: str) -> dict:
     """What the county admin reads of Dacheng (and of the county) in `service`: what a refused write would change.
     Issues and reports also grow by consuming events, so there only what no consumer touches is compared: the
-    seeded issue, the issues raised by a leader (the source of the probes), settings, calendar, bulletins."""
+    seeded issue, the issues raised by a leader (the source of the probes), settings, calendar, bulletins, the
+    evaluation's weights."""
     reads: dict = {}
     for op in OPERATIONS:
         if op.service != service or op.is_write:
             continue
-        if service == "reporting" and op.path != "/api/v1/bulletins/{scope}/{period}":
+        if service == "reporting" and op.path not in ("/api/v1/bulletins/{scope}/{period}", "/api/v1/evaluation/weights"):
             continue
         if service == "issues" and op.path.endswith(("/issues", "/supervision")):
             continue

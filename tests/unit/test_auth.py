@@ -181,5 +181,7 @@ def test_each_service_declares_its_own_rules():
     assert rules["visits"].county == ("/api/v1/contacts", "/api/v1/officials")  # 我的企业 across townships
     assert rules["issues"].township == ("/api/v1/townships/{township}",)
     assert rules["issues"].county == ("/api/v1/calendar",)
-    assert {t.split("/")[3] for t in rules["reporting"].township} == {"reports", "bulletins", "scorecards", "ledger"}
-    assert rules["reporting"].county == ("/api/v1/quotas",)  # the county's visit quotas
+    assert {t.split("/")[3] for t in rules["reporting"].township} == {"reports", "bulletins", "scorecards", "ledger",
+                                                                     "evaluations"}
+    # the county's visit quotas and the year-end evaluation's weights
+    assert rules["reporting"].county == ("/api/v1/quotas", "/api/v1/evaluation/weights")

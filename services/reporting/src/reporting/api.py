@@ -186,5 +186,6 @@ async def export_ledger(
 
 # For the gate (buildingblocks.auth): every report, bulletin, scorecard and ledger names its township (or "county").
 SCOPE_RULES = ScopeRules(township=[router.prefix + "/{township}", bulletin_router.prefix + "/{scope}",
-                                   scorecard_router.prefix + "/{scope}", ledger_router.prefix + "/{scope}"],
-                         county=[quota_router.prefix])  # the quotas are the county's: township tokens stop at the gate
+                                   scorecard_router.prefix + "/{scope}", ledger_router.prefix + "/{scope}",
+                                   "/api/v1/evaluations/{scope}"],  # evaluation_api.evaluation_router
+                         county=[quota_router.prefix, "/api/v1/evaluation/weights"])  # the quotas are the county's: township tokens stop at the gate
