@@ -22,6 +22,12 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HOST=0.0.0.0
 
+# The reporting service prints its documents (the 季通报 as PDF, its charts) in a CJK font: without it every Chinese
+# character would be a box.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+ && rm -rf /var/lib/apt/lists/*
+
 # Sources live outside the working directory so `python -m` never picks up a source folder
 # instead of the installed package.
 WORKDIR /src

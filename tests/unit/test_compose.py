@@ -234,6 +234,10 @@ def test_dockerfile_installs_every_service() -> None:
     for pkg in ("./contracts", "./buildingblocks", *(f"./services/{s}" for s in CONTRACT_PORTS)):
         assert pkg in install, pkg
     assert re.search(r"^USER (?!root\b|0\b)\S+", dockerfile, re.M), "the image must not run as root"
+    assert "fonts-wqy-microhei" in dockerfile, "the reporting documents need the CJK font"
+    reporting = (ROOT / "services" / "reporting" / "pyproject.toml").read_text(encoding="utf-8")
+    for dep in ("python-docx", "reportlab", "matplotlib", "openpyxl"):  # the image installs each package's own
+        assert dep in reporting, dep
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert not {"contracts", "buildingblocks", "services"} & set(ignored)
 

@@ -43,9 +43,12 @@ class Services:
             return httpx.Response(409, json={"detail": "the county bulletin for 2026-Q1 is already published"})
         if path == "/api/v1/bulletins/county":
             return httpx.Response(200, json=[])
-        if path == "/api/v1/ledger/dacheng/2026-Q1":
-            return httpx.Response(200, content="\ufeff乡镇,问题编号\n".encode(), headers={
+        if path in ("/api/v1/ledger/dacheng/2026-Q1/issues", "/api/v1/ledger/dacheng/2026-Q1/visits"):
+            head = "乡镇,问题编号" if path.endswith("issues") else "乡镇,走访编号"
+            return httpx.Response(200, content=f"\ufeff{head}\n".encode(), headers={
                 "content-type": "text/csv; charset=utf-8", "content-disposition": "attachment; filename*=UTF-8''x.csv"})
+        if path == "/api/v1/bulletins/dacheng/2026-Q1/document" and request.url.params.get("format") == "pdf":
+            return httpx.Response(200, content=b"%PDF-1.4", headers={"content-type": "application/pdf"})
         return httpx.Response(404, json={"detail": "no such route"})
 
 
@@ -98,3 +101,14 @@ def test_a_download_passes_the_type_and_file_name_through(admin):
     assert r.headers["content-disposition"] == "attachment; filename*=UTF-8''x.csv"
     assert r.content.decode("utf-8-sig").startswith("乡镇,问题编号")
     assert admin.get("/reports/ledger?scope=dacheng&period=2026-Q9&format=csv").status_code == 422
+    visits = admin.get("/reports/ledger?scope=dacheng&period=2026-Q1&kind=visits&format=csv")
+    assert visits.status_code == 200 and visits.content.decode("utf-8-sig").startswith("乡镇,走访编号")
+    assert "台账只有问题台账和走访台账两种" in admin.get("/reports/ledger?scope=dacheng&period=2026-Q1&kind=x").text
+
+
+def test_a_bulletin_document_downloads_as_word_or_pdf_and_nothing_else(admin):
+    r = admin.get("/reports/bulletins/dacheng/2026-Q1/document?format=pdf")
+    assert r.status_code == 200 and r.content == b"%PDF-1.4" and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
+    refused = admin.get("/reports/bulletins/dacheng/2026-Q1/document?format=exe")
+    assert refused.status_code == 422 and "只能下载 Word（docx）或 PDF 文件" in refused.text

@@ -21,7 +21,7 @@ from console.upstream import ServiceError, Upstream
 from console.web import HERE, Refused, SignInRequired, page
 
 log = logging.getLogger("console")
-PAGES = ["signin", "workbench", "enterprises", "visits", "plans", "issues", "supervision", "reports", "settings", "units",
+PAGES = ["signin", "workbench", "enterprises", "visits", "plans", "issues", "supervision", "reports", "evaluations", "settings", "units",
          "mine", "notices", "my_enterprises", "evidence"]
 
 

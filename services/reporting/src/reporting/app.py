@@ -3,7 +3,7 @@ from fastapi import FastAPI
 from buildingblocks.clock import Clock
 from buildingblocks.clock import clock as process_clock
 from buildingblocks.service import Service
-from reporting import api, consumers, evaluation_api, generations, settings
+from reporting import api, consumers, documents_api, evaluation_api, generations, settings
 from reporting.store import Store
 from reporting.views import Views
 
@@ -19,7 +19,7 @@ def create_app(clock: Clock = process_clock) -> FastAPI:
     service.on_start.insert(0, indexes)
     views = Views()
     consumers.subscribe(service)
-    routers = [api.router, api.bulletin_router, api.scorecard_router, api.quota_router, api.ledger_router,
+    routers = [api.router, api.bulletin_router, documents_api.router, api.scorecard_router, api.quota_router, api.ledger_router,
                evaluation_api.weights_router, evaluation_api.evaluation_router]
     app = service.http_app("reporting", "0.1.0", routers=routers, scope=api.SCOPE_RULES)
     app.state.db = service.db

@@ -19,6 +19,9 @@ from console.web import Refused, Who, back, china_today, form_of, page, township
 router = APIRouter()
 COUNTY = "county"
 FORMATS = ("csv", "xlsx")
+DOCUMENTS = ("docx", "pdf")
+FORMAT_REFUSALS = {FORMATS: "只能下载 CSV 或 Excel（xlsx）文件。", DOCUMENTS: "只能下载 Word（docx）或 PDF 文件。"}
+LEDGERS = ("issues", "visits")  # 问题台账, 走访台账
 _PERIOD = re.compile(r"(?P<y>[0-9]{4})(?:-(?:(?P<m>0[1-9]|1[0-2])|Q(?P<q>[1-4])|H(?P<h>[12])))?")  # reporting's Period.parse
 NUMERALS = "一二三四"
 RATES = [("coverage_rate", "走访覆盖率"), ("on_time_rate", "按期办结率"), ("satisfaction_rate", "满意率")]
@@ -343,9 +346,34 @@ async def bulletin_page(request: Request, who: Who, scope: str, period: str, don
     figures = county["total"] if county else report
     figures["by_category"] = in_order(figures.get("by_category", {}))
     unranked = [{**u, "why": unranked_reason(u["reason"])} for u in (county or {}).get("not_ranked", [])]
+    doc = await _outline(request, who, scope, period)
     return await page(request, "reports/bulletin.html", who, **ctx, bulletin=bulletin, report=figures, county=county,
-                      unranked=unranked, title=bulletin_title(ctx["place"], period),
+                      unranked=unranked, title=doc["title"] if doc else bulletin_title(ctx["place"], period), doc=doc,
+                      tables={t["id"]: t for t in doc["tables"]} if doc else {},
+                      charts={c["id"]: {**c, "option": document_chart(c)} for c in doc["charts"]} if doc else {},
                       notice="通报已发布，内容已冻结；可随时核验是否与原始记录一致。" if done == "published" else None)
+
+
+async def _outline(request: Request, who: Who, scope: str, period: str) -> Optional[dict[str, Any]]:
+    """The document's outline (what its .docx and PDF print), or None from a reporting without documents."""
+    try:
+        return await upstream(request).get("reporting", f"/api/v1/bulletins/{scope}/{period}/outline", who.token)
+    except ServiceError as err:
+        if err.status not in (404, 405):
+            raise
+        return None
+
+
+def document_chart(chart: dict[str, Any]) -> dict[str, Any]:
+    """One of the document's charts (图n) as an ECharts option: the same bars the printed copy shows."""
+    percent = chart.get("unit") == "%"
+    axis = {"type": "value", **({"axisLabel": {"formatter": "{value}%"}} if percent else {})}
+    return {
+        "color": COLORS, "tooltip": {"trigger": "axis"}, "legend": {"top": 0},
+        "grid": {"left": 8, "right": 8, "top": 36, "bottom": 8, "containLabel": True},
+        "xAxis": {"type": "category", "data": chart["categories"], "axisLabel": {"interval": 0}}, "yAxis": axis,
+        "series": [{"name": s["name"], "type": "bar", "barMaxWidth": 36, "data": s["values"]} for s in chart["series"]],
+    }
 
 
 @router.get("/reports/bulletins/{scope}/{period}/verify")
@@ -360,9 +388,9 @@ async def verify(request: Request, who: Who, scope: str, period: str):
 
 # ---- downloads (the person's own token; reporting's Chinese headers and file name) -----------------------------
 
-async def _download(request: Request, who: Who, path: str, fmt: str) -> Response:
-    if fmt not in FORMATS:
-        raise Refused("只能下载 CSV 或 Excel（xlsx）文件。", 422)
+async def _download(request: Request, who: Who, path: str, fmt: str, formats: tuple[str, ...] = FORMATS) -> Response:
+    if fmt not in formats:
+        raise Refused(FORMAT_REFUSALS.get(formats, "不支持这种文件格式。"), 422)
     reply = await upstream(request).call("reporting", "GET", path, who.token, params={"format": fmt}, raw=True)
     headers = {k.lower(): v for k, v in reply.headers.items()}
     fallback = f"attachment; filename*=UTF-8''{quote(path.strip('/').replace('/', '-'))}.{fmt}"
@@ -371,14 +399,22 @@ async def _download(request: Request, who: Who, path: str, fmt: str) -> Response
 
 
 @router.get("/reports/ledger")
-async def ledger(request: Request, who: Who, period: str = "", scope: str = "", format: str = "xlsx"):
+async def ledger(request: Request, who: Who, period: str = "", scope: str = "", format: str = "xlsx", kind: str = "issues"):
     ctx = await _frame(request, who, scope, period)
     if ctx["problem"]:  # never another period's file than the one asked for
         raise Refused(ctx["problem"]["message"], 422)
-    return await _download(request, who, f"/api/v1/ledger/{ctx['scope']}/{ctx['period']}", format)
+    if kind not in LEDGERS:
+        raise Refused("台账只有问题台账和走访台账两种。", 422)
+    return await _download(request, who, f"/api/v1/ledger/{ctx['scope']}/{ctx['period']}/{kind}", format)
 
 
 @router.get("/reports/bulletins/{scope}/{period}/export")
 async def bulletin_export(request: Request, who: Who, scope: str, period: str, format: str = "xlsx"):
     await _exactly(request, who, scope, period)
     return await _download(request, who, f"/api/v1/bulletins/{scope}/{period}/export", format)
+
+
+@router.get("/reports/bulletins/{scope}/{period}/document")
+async def bulletin_document(request: Request, who: Who, scope: str, period: str, format: str = "docx"):
+    await _exactly(request, who, scope, period)
+    return await _download(request, who, f"/api/v1/bulletins/{scope}/{period}/document", format, DOCUMENTS)

@@ -159,7 +159,7 @@ def _properties(doc, o: dict[str, Any]) -> None:
     cp.title = o["title"]
     cp.subject = f"{o['scope_name']} {o['period_label']}"
     cp.identifier = o["hash"]
-    cp.comments = o["footer"]
+    cp.comments = f"内容哈希 {o['hash']}"  # a property holds 255 characters: the log position (one per partition) would not fit
     cp.keywords = "遍访企业 助企纾困 通报"
     cp.category = "通报"
     cp.created = cp.modified = cp.last_printed = at
