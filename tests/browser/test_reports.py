@@ -63,7 +63,7 @@ def test_a_leader_reads_the_reports_as_tiles_and_charts_and_downloads_the_ledger
     with page.expect_download() as download:
         page.click("#ledger-csv")
     ledger = open(download.value.path(), encoding="utf-8-sig").read()
-    assert ledger.splitlines()[0].startswith("乡镇,问题编号,统一社会信用代码,问题类别")
+    assert ledger.splitlines()[0].startswith("乡镇,问题编号,企业名称,统一社会信用代码,来源,问题类别")
     assert seeded["enterprise_id"] in ledger
     assert download.value.suggested_filename.endswith(".csv")
 

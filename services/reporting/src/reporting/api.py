@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from buildingblocks.auth import FORBIDDEN, Principal, Role, ScopeRules, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
-from reporting import bulletins, exports, generations, quotas, scorecards
+from reporting import bulletins, exports, generations, ledgers, quotas, scorecards
 from reporting.report import COUNTY, Period, county_report, county_total, render, units_table
 from reporting.store import Store
 
@@ -174,14 +174,39 @@ async def export_bulletin(
 ledger_router = APIRouter(prefix="/api/v1/ledger", tags=["exports"])
 
 
-@ledger_router.get("/{scope}/{period}", summary="The issue ledger (台账) of a period as a table (Chinese headers)")
+async def _ledger(scope: str, period: str, kind: str, s: Store, fmt: str) -> Response:
+    p = period_of(period)
+    facts = await s.facts(None if scope == COUNTY else scope)
+    names = (await s.township_names())["townships"]
+    units = await s.units() if kind == "issues" else None
+    content, title = ledgers.ledger(kind, facts, p, fmt, names, units)
+    return download(content, fmt, f"{scope}-{p.text}-{title}")
+
+
+@ledger_router.get("/{scope}/{period}", summary="The issue ledger (问题台账) of a period: the same file as …/issues")
 async def export_ledger(
     scope: str, period: str, s: Annotated[Store, Depends(store)], _: Annotated[Principal, Depends(bulletin_access(Role.viewer))],
     format: Format = "xlsx",
 ):
-    p = period_of(period)
-    rows = exports.ledger_rows(await s.facts(None if scope == COUNTY else scope), p)
-    return download(exports.table(rows, exports.LEDGER_COLUMNS, format, f"{period}台账"), format, f"{scope}-{period}-台账")
+    return await _ledger(scope, period, "issues", s, format)
+
+
+@ledger_router.get("/{scope}/{period}/issues", summary="The issue ledger (问题台账) of a township or the county for a period: "
+                   "the issues raised, closed or open at its end, every column a clerk files (README: the ledgers)")
+async def export_issue_ledger(
+    scope: str, period: str, s: Annotated[Store, Depends(store)], _: Annotated[Principal, Depends(bulletin_access(Role.viewer))],
+    format: Format = "xlsx",
+):
+    return await _ledger(scope, period, "issues", s, format)
+
+
+@ledger_router.get("/{scope}/{period}/visits", summary="The visit ledger (走访台账) of a township or the county for a period: "
+                   "every visit of the period, every column a clerk files (README: the ledgers)")
+async def export_visit_ledger(
+    scope: str, period: str, s: Annotated[Store, Depends(store)], _: Annotated[Principal, Depends(bulletin_access(Role.viewer))],
+    format: Format = "xlsx",
+):
+    return await _ledger(scope, period, "visits", s, format)
 
 
 # For the gate (buildingblocks.auth): every report, bulletin, scorecard and ledger names its township (or "county").

@@ -1,11 +1,11 @@
-"""Pure: the quarterly bulletin and the issue ledger (台账) as CSV or XLSX tables with Chinese headers."""
+"""Pure: the quarterly bulletin as a CSV or XLSX table with Chinese headers, and the table writer the ledgers (台账,
+ledgers.py) share."""
 from __future__ import annotations
 
 import csv
 import io
-from typing import Any, Optional
+from typing import Any
 
-from reporting.report import Period, issues_of
 
 BULLETIN_COLUMNS = [
     ("township", "乡镇"), ("period", "期间"), ("enterprises_registered", "纳入企业数"), ("enterprises_visited", "走访企业数"),
@@ -20,11 +20,6 @@ BULLETIN_COLUMNS = [
     ("p90_working_days_to_close", "办结用时P90（工作日）"), ("returns", "退回次数"), ("findings_raised", "新增整改事项"),
     ("findings_closed", "办结整改事项"),
 ]
-LEDGER_COLUMNS = [
-    ("township", "乡镇"), ("issue_id", "问题编号"), ("enterprise_id", "统一社会信用代码"), ("category", "问题类别"),
-    ("raised_on", "提出日期"), ("deadline", "办理时限"), ("closed_on", "办结日期"), ("on_time", "是否按时办结"),
-    ("satisfaction", "满意度"), ("state_at_end", "期末状态"),
-]
 CATEGORY = {"labour": "用工", "financing": "融资", "land": "用地", "approval": "审批", "market": "产品推介/市场",
             "infrastructure": "基础设施", "policy": "政策兑现", "other": "其他"}
 SATISFACTION = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
@@ -36,28 +31,14 @@ def bulletin_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     return [*report["townships"], {**report["total"], "township": "全县合计"}]
 
 
-def ledger_rows(facts: dict[str, list[dict]], period: Period) -> list[dict[str, Any]]:
-    s, e = period.start.isoformat(), period.end.isoformat()
-    rows = []
-    for (township, issue_id), issue in sorted(issues_of(facts).items()):
-        closed_on: Optional[str] = issue.closed_on()
-        open_at_end = issue.raised_on <= e and (closed_on is None or closed_on > e)
-        if not (s <= issue.raised_on <= e or (closed_on and s <= closed_on <= e) or open_at_end):
-            continue
-        closed_here = bool(closed_on and s <= closed_on <= e)
-        rows.append({
-            "township": township, "issue_id": issue_id, "enterprise_id": issue.enterprise_id,
-            "category": CATEGORY.get(issue.category, issue.category), "raised_on": issue.raised_on,
-            "deadline": issue.deadline_at(e), "closed_on": closed_on if closed_here else None,
-            "on_time": ("是" if closed_on <= issue.close["deadline"] else "否") if closed_here else None,
-            "satisfaction": SATISFACTION.get(issue.close["satisfaction"]) if closed_here and issue.close["satisfaction"] else None,
-            "state_at_end": ("超期未办结" if issue.deadline_at(e) < e else "办理中") if open_at_end else "已办结",
-        })
-    return rows
-
-
 def _cell(value: Any) -> Any:
     return round(value, 4) if isinstance(value, float) else value
+
+
+def _width(value: Any) -> int:
+    """Roughly how many character widths a cell takes: a Chinese character two."""
+    text = "" if value is None else str(_cell(value))
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
 
 
 def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], fmt: str, title: str) -> bytes:
@@ -69,13 +50,18 @@ def table(rows: list[dict[str, Any]], columns: list[tuple[str, str]], fmt: str, 
             writer.writerow(["" if row.get(k) is None else _cell(row.get(k)) for k, _ in columns])
         return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel in China open it as UTF-8
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     sheet.append([label for _, label in columns])
     for row in rows:
-        sheet.append([_cell(row.get(k)) for k, _ in columns])
+        sheet.append([_cell(row.get(k)) for k, _ in columns])  # dates stay text (YYYY-MM-DD), as the facts keep them
+    sheet.freeze_panes = "A2"  # the header row stays in view
+    for i, (key, label) in enumerate(columns, 1):
+        widest = max([_width(label), *(_width(row.get(key)) for row in rows)])
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(widest + 2, 8), 60)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
