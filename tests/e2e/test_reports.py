@@ -1,6 +1,6 @@
 """Reports through the real broker: a stream of events (shuffled, partly duplicated, closes before raises)
 consumed by the reporting process while it is SIGKILLed twice; the reports equal the ones computed from the
-events sent, for all four period kinds and the county total."""
+events sent, for all four period kinds and the county total (the visits' figures and the comparison blocks too)."""
 from __future__ import annotations
 
 import asyncio
@@ -13,7 +13,7 @@ import httpx
 
 from contracts import encode, parse
 from contracts.envelope import CHINA, new_event
-from contracts.events import EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
+from contracts.events import Demand, EnterpriseRegistered, IssueClosed, IssueRaised, Official, VisitLogged
 from contracts.topics import ISSUES, VISITS
 from reporting.facts import facts_for
 from reporting.report import Period, compute
@@ -36,8 +36,14 @@ def stream(townships: list[str], rng: random.Random) -> list:
             out.append((VISITS, new_event(p, township=township, source=src, time=t0)))
         for n in range(60):
             visitors = [Official(official_id=f"o{k}", name=f"官员{k}", rank=rng.choice(RANKS)) for k in range(rng.randint(1, 3))]
+            # with the visits' figures' fields: a kind, 四送 (a service sometimes listed twice), demands told
+            demands = [Demand(demand_id=f"d{n}-{k}", category="labour", description="缺工", resolved_on_spot=rng.random() < 0.4)
+                       for k in range(rng.choice([0, 0, 1, 2, 3]))]
             p = VisitLogged(visit_id=f"v{n}", enterprise_id=rng.choice(firms), visited_on=date(2026, 1, 1) + timedelta(days=rng.randrange(180)),
-                            channel=rng.choice(["in_person", "phone", "remote"]), kind="routine", visitors=visitors)
+                            channel=rng.choice(["in_person", "phone", "remote"]),
+                            kind=rng.choice(["routine", "visit_day", "walkthrough", "joint"]), visitors=visitors,
+                            services=rng.choices(["policy", "warmth", "vitality", "confidence"], k=rng.randrange(4)),
+                            demands=demands)
             out.append((VISITS, new_event(p, township=township, source=src, time=t0 + timedelta(minutes=n))))
         for n in range(30):
             raised = date(2026, 1, 1) + timedelta(days=rng.randrange(150))
@@ -101,6 +107,16 @@ def test_reports_are_exact_after_two_sigkills_with_duplicates_and_disorder(repor
         ours = {r["township"]: r for r in county["townships"] if r["township"] in townships}
         assert ours == {t: expected(sent, t, period) for t in townships}
         assert county["total"]["visits"] >= sum(r["visits"] for r in ours.values())
+
+    for township in townships:  # the visits' figures against the visits sent, counted here by hand (all in 2026)
+        year = httpx.get(f"{reporting.url}/api/v1/reports/{township}/2026", headers=headers, timeout=30).json()
+        logged = [e.data for _, e in sent if e.township == township and isinstance(e.data, VisitLogged)]
+        assert sum(year["visits_by_kind"].values()) == sum(year["visits_by_channel"].values()) == year["visits"] == len(logged)
+        assert year["services_delivered"] == {x: sum(x in {s.value for s in v.services} for v in logged)
+                                              for x in ("policy", "warmth", "vitality", "confidence")}
+        assert (year["demands_raised"], year["demands_resolved_on_spot"]) == (
+            sum(len(v.demands) for v in logged), sum(d.resolved_on_spot for v in logged for d in v.demands))
+        assert year["previous_period"]["period"] == "2025" and year["previous_period"]["visits"] == 0
 
     bad = httpx.get(f"{reporting.url}/api/v1/reports/{townships[0]}/2026-Q5", headers=headers)
     assert bad.status_code == 422 and "period" in bad.text

@@ -46,6 +46,12 @@ V1_FIELDS = ("township", "period", "period_start", "period_end", "enterprises_re
              "coverage_rate", "visits", "visits_in_person", "county_leader_visits", "issues_raised", "issues_closed",
              "issues_closed_on_time", "on_time_rate", "issues_open_at_end", "issues_overdue_at_end", "satisfaction_rate",
              "by_category")
+SHAPE_3 = ("visits_by_kind", "visits_by_channel", "services_delivered", "demands_raised", "demands_resolved_on_spot",
+           "on_spot_rate", "previous_period", "same_period_last_year")
+# A comparison block's figures (report.COMPARED) of a period with no event
+NOTHING = {"enterprises_registered": 0, "enterprises_visited": 0, "coverage_rate": None, "visits": 0,
+           "county_leader_visits": 0, "demands_raised": 0, "issues_raised": 0, "issues_closed": 0, "on_time_rate": None,
+           "resolution_rate": None, "satisfaction_rate": None, "mean_working_days_to_close": None}
 
 
 def d(text: str) -> date:
@@ -184,7 +190,16 @@ def test_the_units_figures_come_out_of_the_running_service_and_a_rebuild_gives_t
         "mean_working_days_to_acknowledge": 1.25, "p90_working_days_to_acknowledge": 2,  # 1 1 1 2: rank ⌈3.6⌉ = 4
         "mean_working_days_to_close": 8.0, "p90_working_days_to_close": 11,  # i1's counted close 5, i2 11
         "returns": 1, "findings_raised": 1, "findings_closed": 1,
+        # the visits' figures (shape 3): the trip logs no visit
+        "visits_by_kind": {"routine": 0, "visit_day": 0, "walkthrough": 0, "joint": 0},
+        "visits_by_channel": {"in_person": 0, "phone": 0, "remote": 0},
+        "services_delivered": {"policy": 0, "warmth": 0, "vitality": 0, "confidence": 0},
+        "demands_raised": 0, "demands_resolved_on_spot": 0, "on_spot_rate": None,
+        # ... and the comparisons: the trip is all in March 2026, so February and March 2025 hold nothing
+        "previous_period": {"period": "2026-02", **NOTHING}, "same_period_last_year": {"period": "2025-03", **NOTHING},
     }
+    assert got[(ta, "2026-Q1")]["previous_period"] == {"period": "2025-Q4", **NOTHING}
+
     assert got[(ta, "2026-03", "units")] == [
         # received: i1's assignment and f1; acknowledged: i1 twice, f1; closed: i1 (its re-close) and f1; followed
         # up and satisfied: i1 by its 03-23 回访 (the dissatisfied one came before this close), f1 unrated
@@ -209,6 +224,7 @@ def test_the_units_figures_come_out_of_the_running_service_and_a_rebuild_gives_t
     assert got[("county", "2026-03")] == [got[(ta, "2026-03")], got[(tb, "2026-03")]]
     assert got[(ta, "2026-Q1", "units")] == got[(ta, "2026-03", "units")] and got[(ta, "2026-02", "units")] == []
     feb = got[(ta, "2026-02")]
+    assert march["previous_period"] == {"period": "2026-02", **{k: feb[k] for k in NOTHING}}  # February's own figures
     assert (feb["acknowledgements"], feb["mean_working_days_to_acknowledge"], feb["p90_working_days_to_close"],
             feb["resolution_rate"]) == (0, None, None, None)
 
@@ -239,6 +255,17 @@ def test_the_units_figures_come_out_of_the_running_service_and_a_rebuild_gives_t
     for period in ("2026-03", "2026-Q1"):
         verified = httpx.get(f"{reporting.url}/api/v1/bulletins/{ta}/{period}/verify", headers=admin, timeout=120).json()
         assert verified["matches"] is True, (period, verified)
+    # One frozen in shape 2 (the units' figures, before the visits' figures and the comparisons) verifies as shape 2.
+    of_b = httpx.post(f"{reporting.url}/api/v1/bulletins/{tb}/2026-03", headers=admin, timeout=120)
+    assert of_b.status_code == 201 and of_b.json()["report"] == b, of_b.text
+    shape_2 = {k: v for k, v in of_b.json()["report"].items() if k not in SHAPE_3}
+    assert len(shape_2) == len(V1_FIELDS) + 11 and "resolution_rate" in shape_2
+    db["bulletins"].insert_one({**of_b.json(), "_id": f"{tb}:2026-Q1", "period": "2026-Q1",
+                                "report": {**shape_2, "period": "2026-Q1", "period_start": "2026-01-01"}, "hash": "to-set"})
+    frozen = db["bulletins"].find_one({"_id": f"{tb}:2026-Q1"})["report"]
+    db["bulletins"].update_one({"_id": f"{tb}:2026-Q1"}, {"$set": {"hash": content_hash(frozen)}})
+    verified = httpx.get(f"{reporting.url}/api/v1/bulletins/{tb}/2026-Q1/verify", headers=admin, timeout=120).json()
+    assert verified["matches"] is True, verified
 
     # A rebuild from the topics gives the same figures and tables.
     done = subprocess.run([sys.executable, "-m", "reporting.rebuild"], env=reporting.env, capture_output=True, text=True,

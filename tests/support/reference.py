@@ -30,6 +30,15 @@ Beyond v1 (README, "Reports: the units' figures"; event times compare as instant
   active. On a day whose status is moved_out or deregistered the enterprise is off the list. It is counted in
   `enterprises_registered` if it is on the list on at least one day from max(S, registered_on) to E (checked day by
   day), and in `enterprises_visited` only by a visit in [S, E] on a day it was not off the list.
+
+The visits' figures and the comparisons (README, "Reports: the visits' figures and the comparisons"):
+- over the visits counted in `visits` (visited_on in [S, E]): how many of each `kind` and of each `channel` (every
+  key listed, 0 allowed); for each of the four services (四送), how many visits list it (once however often listed);
+  `demands_raised` the demands the visits tell, `demands_resolved_on_spot` those of them with resolved_on_spot;
+- `previous_period` is the period of the same kind that ends the day before S (found by the calendar: the month,
+  quarter, half or year holding S − 1 day), `same_period_last_year` the one with the same months a year earlier;
+  each is {"period": its text} and the COMPARED figures of this same reference for that period (the county total's:
+  over all townships' events of that period); null when that period would be before year 1.
 """
 from __future__ import annotations
 
@@ -60,6 +69,12 @@ from contracts.events import (
 )
 
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
+VISIT_KINDS = ("routine", "visit_day", "walkthrough", "joint")
+VISIT_CHANNELS = ("in_person", "phone", "remote")
+FOUR_SERVICES = ("policy", "warmth", "vitality", "confidence")
+COMPARED = ("enterprises_registered", "enterprises_visited", "coverage_rate", "visits", "county_leader_visits",
+            "demands_raised", "issues_raised", "issues_closed", "on_time_rate", "resolution_rate", "satisfaction_rate",
+            "mean_working_days_to_close")
 GONE = {"moved_out", "deregistered"}
 
 # ---------------------------------------------------------------------------------------------- periods
@@ -94,6 +109,28 @@ def ref_period(text: str) -> RefPeriod:
         months = (1, 12)
     last_day = calendar.monthrange(year, months[1])[1]
     return RefPeriod(text, date(year, months[0], 1), date(year, months[1], last_day))
+
+
+def ref_previous(period: RefPeriod) -> Optional[RefPeriod]:
+    """The period of the same kind holding the day before its first day; None before year 1."""
+    if period.start == date.min:
+        return None
+    day = period.start - timedelta(days=1)
+    text = period.text
+    if len(text) == 4:
+        return ref_period(f"{day.year:04d}")
+    if text[5] == "Q":
+        return ref_period(f"{day.year:04d}-Q{(day.month + 2) // 3}")
+    if text[5] == "H":
+        return ref_period(f"{day.year:04d}-H{1 if day.month <= 6 else 2}")
+    return ref_period(f"{day.year:04d}-{day.month:02d}")
+
+
+def ref_year_before(period: RefPeriod) -> Optional[RefPeriod]:
+    """The same months one year earlier; None in year 1."""
+    if period.start.year == 1:
+        return None
+    return ref_period(str(period.start.year - 1).zfill(4) + period.text[4:])
 
 
 # ---------------------------------------------------------------------------------------------- USCC
@@ -165,8 +202,32 @@ def _rate(part: int, whole: int) -> Optional[float]:
     return None if whole == 0 else part / whole
 
 
-def reference_report(events: Iterable[Any], township: Optional[str], period: RefPeriod) -> dict[str, Any]:
-    """The §3 report of `township` (None: the county total) for `period`, from CloudEvents in any order."""
+def reference_report(events: Iterable[Any], township: Optional[str], period: RefPeriod,
+                     compare: bool = True, memo: Optional[dict] = None) -> dict[str, Any]:
+    """The §3 report of `township` (None: the county total) for `period`, from CloudEvents in any order; with
+    `compare`, the comparison blocks of the period before and of the same period a year earlier. `memo` (a dict
+    the caller keeps for one list of events) spares computing a period's figures twice."""
+    events = list(events)
+
+    def figures(p: RefPeriod) -> dict[str, Any]:
+        if memo is None:
+            return _reference_report(events, township, p)
+        if (township, p.text) not in memo:
+            memo[(township, p.text)] = _reference_report(events, township, p)
+        return dict(memo[(township, p.text)])
+
+    report = figures(period)
+    if compare:
+        for name, other in (("previous_period", ref_previous(period)), ("same_period_last_year", ref_year_before(period))):
+            if other is None:
+                report[name] = None
+            else:
+                theirs = figures(other)
+                report[name] = {"period": other.text, **{f: theirs[f] for f in COMPARED}}
+    return report
+
+
+def _reference_report(events: Iterable[Any], township: Optional[str], period: RefPeriod) -> dict[str, Any]:
     unique: dict[str, Any] = {}
     for ev in events:
         unique.setdefault(ev.id, ev)
@@ -244,6 +305,20 @@ def reference_report(events: Iterable[Any], township: Optional[str], period: Ref
         "satisfaction_rate": _rate(sum(1 for s in rated if s in SATISFIED), len(rated)),
         "by_category": by_category,
         **_units_figures(issues, findings, later, closed, S, E),
+        **_visits_figures(list(visits_in.values())),
+    }
+
+
+def _visits_figures(visits: list[VisitLogged]) -> dict[str, Any]:
+    told = sum(len(v.demands) for v in visits)
+    on_spot = sum(1 for v in visits for dm in v.demands if dm.resolved_on_spot)
+    return {
+        "visits_by_kind": {k: sum(1 for v in visits if v.kind.value == k) for k in VISIT_KINDS},
+        "visits_by_channel": {c: sum(1 for v in visits if v.channel.value == c) for c in VISIT_CHANNELS},
+        "services_delivered": {x: sum(1 for v in visits if x in {s.value for s in v.services}) for x in FOUR_SERVICES},
+        "demands_raised": told,
+        "demands_resolved_on_spot": on_spot,
+        "on_spot_rate": _rate(on_spot, told),
     }
 
 

@@ -7,7 +7,9 @@ deadline changes, 回访 and reopenings, findings, units) and EnterpriseChanged 
 deregistered, suspended or back: README, "Enterprises that left the list"); built with the contracts package and round-tripped
 through encode/parse as a consumer sees them; they are delivered shuffled, with duplicates, into an insert-only
 store (first write wins by `_id`), and the report and the per-unit table of every township and of the county,
-for months, quarters, halves and years of 2025-2026, must equal the reference's field by field.
+for months, quarters, halves and years of 2025-2026, must equal the reference's field by field — the visits'
+figures (by kind, by channel, 四送, demands told and resolved on the spot) and the comparison blocks (the period before
+and the same period a year earlier: the streams span 2025 and 2026, so 2026's periods compare with 2025's data) too.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from hypothesis import strategies as st
 from contracts import encode, parse
 from contracts.envelope import new_event
 from contracts.events import (
+    Demand,
     EnterpriseChanged,
     EnterpriseRegistered,
     FindingClosed,
@@ -63,9 +66,16 @@ FIELDS = (
     "issues_resolved", "resolution_rate", "acknowledgements", "acknowledged_on_time",
     "mean_working_days_to_acknowledge", "p90_working_days_to_acknowledge", "mean_working_days_to_close",
     "p90_working_days_to_close", "returns", "findings_raised", "findings_closed",
+    # the visits' figures and the comparisons (FIGURES 3)
+    "visits_by_kind", "visits_by_channel", "services_delivered", "demands_raised", "demands_resolved_on_spot",
+    "on_spot_rate", "previous_period", "same_period_last_year",
 )
 RATES = ("coverage_rate", "on_time_rate", "satisfaction_rate", "resolution_rate", "mean_working_days_to_acknowledge",
-         "mean_working_days_to_close")
+         "mean_working_days_to_close", "on_spot_rate")
+BLOCKS = ("previous_period", "same_period_last_year")
+COMPARED = ("enterprises_registered", "enterprises_visited", "coverage_rate", "visits", "county_leader_visits",
+            "demands_raised", "issues_raised", "issues_closed", "on_time_rate", "resolution_rate", "satisfaction_rate",
+            "mean_working_days_to_close")
 
 PERIODS = (
     "2025-01", "2025-02", "2025-03", "2025-06", "2025-07", "2025-12",
@@ -113,6 +123,8 @@ EDGES = sorted(
     & {FIRST + timedelta(days=i) for i in range((LAST - FIRST).days + 1)}
 )
 dates = st.one_of(st.dates(FIRST, LAST), st.sampled_from(EDGES))
+# 四送 as a visit lists them: none, some, all, or one listed twice (it counts once)
+services_told = st.lists(st.sampled_from(["policy", "warmth", "vitality", "confidence"]), max_size=5)
 spans = st.one_of(st.sampled_from([0, 1, 27, 28, 30, 31]), st.integers(0, 120))
 
 
@@ -255,7 +267,10 @@ def scenarios(draw, with_lifecycle: bool = False) -> Scenario:
                 visit_id=f"v-{t}-{vi}", enterprise_id=draw(st.sampled_from(enterprises)), visited_on=draw(dates),
                 channel=draw(st.sampled_from(["in_person", "phone", "remote"])),
                 kind=draw(st.sampled_from(["routine", "visit_day", "walkthrough", "joint"])),
-                visitors=visitors, services=["policy"], summary="", demands=[])))
+                visitors=visitors, services=draw(services_told), summary="",
+                demands=[Demand(demand_id=f"d-{t}-{vi}-{di}", category=draw(st.sampled_from(ISSUE_CATEGORIES)),
+                                description="缺工", resolved_on_spot=draw(st.booleans()))
+                         for di in range(draw(st.integers(0, 3)))])))
         for ii in range(draw(st.integers(0, 6))):
             issue_id, eid = f"i-{t}-{ii}", draw(st.sampled_from(enterprises))
             category = draw(st.sampled_from(ISSUE_CATEGORIES))
@@ -364,15 +379,27 @@ def nonzero(by_category: dict) -> dict:
     return {c: dict(v) for c, v in by_category.items() if any(v.get(k) for k in ("raised", "closed", "open_at_end"))}
 
 
+def same_value(f: str, g: Any, w: Any) -> bool:
+    if f in RATES:
+        return (g is None and w is None) or (
+            isinstance(g, (int, float)) and w is not None and math.isclose(g, w, rel_tol=0, abs_tol=1e-9))
+    return g == w and type(g) is type(w)
+
+
 def mismatches(got: dict, want: dict) -> list[str]:
     out = []
     if set(got) != set(FIELDS):
         out.append(f"fields: missing {sorted(set(FIELDS) - set(got))}, extra {sorted(set(got) - set(FIELDS))}")
     for f in FIELDS:
         g, w = got.get(f, "<absent>"), want[f]
-        if f in RATES:
-            ok = (g is None and w is None) or (
-                isinstance(g, (int, float)) and w is not None and math.isclose(g, w, rel_tol=0, abs_tol=1e-9))
+        if f in BLOCKS:
+            if g is None or w is None or not isinstance(g, dict):
+                ok = g is None and w is None
+            else:
+                ok = set(g) == {"period", *COMPARED} and g["period"] == w["period"] and all(
+                    same_value(k, g[k], w[k]) for k in COMPARED)
+        elif f in RATES:
+            ok = same_value(f, g, w)
         elif f == "by_category":
             ok = isinstance(g, dict) and nonzero(g) == w
             g = nonzero(g) if isinstance(g, dict) else g
@@ -384,16 +411,20 @@ def mismatches(got: dict, want: dict) -> list[str]:
 
 
 def check_all(facts: dict[str, list[dict]], scenario: Scenario, units: bool = False) -> None:
-    problems = []
+    problems, memo = [], {}
     for text in PERIODS:
         period, ref = Period.parse(text), ref_period(text)
         for township in [*scenario.townships, None]:
             got = compute(facts, township, period)
-            want = reference_report(scenario.events, township, ref)
+            want = reference_report(scenario.events, township, ref, memo=memo)
             problems += [f"[{township or 'county'} {text}] {m}" for m in mismatches(got, want)]
         # The county report's total is the sum of the townships' tallies: it must equal the total over all events.
         county = report_for(facts, COUNTY, period)
-        problems += [f"[county report total {text}] {m}" for m in mismatches(county["total"], reference_report(scenario.events, None, ref))]
+        problems += [f"[county report total {text}] {m}" for m in mismatches(county["total"], reference_report(scenario.events, None, ref, memo=memo))]
+        # ... and each of its township rows is that township's report, comparison blocks included
+        for row in county["townships"]:
+            want = reference_report(scenario.events, row["township"], ref, memo=memo)
+            problems += [f"[county report row {row['township']} {text}] {m}" for m in mismatches(row, want)]
         # a unit registered by "county" (or by a township with nothing else) makes no township of its own
         extra = {r["township"] for r in county["townships"]} - set(scenario.townships)
         problems += [f"[county report {text}] townships not in the stream: {sorted(extra)}"] if extra else []
@@ -835,3 +866,113 @@ def test_of_two_status_changes_on_one_day_the_later_recorded_counts():
          .add(moved(A, "active", "2025-03-01"), "2025-03-02T02:00:00+00:00")
          .add(moved(A, "deregistered", "2025-03-01"), "2025-03-02T09:00:00+08:00"))  # 01:00Z: earlier, so active holds
     assert s.report("2025-04")["enterprises_registered"] == 1
+
+
+# ------------------------------------------------------------------------------------------ the visits' figures and the comparisons
+
+from tests.support.reference import ref_previous, ref_year_before  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text, previous, year_before",
+    [
+        ("2026-01", "2025-12", "2025-01"), ("2026-03", "2026-02", "2025-03"), ("2024-03", "2024-02", "2023-03"),
+        ("2026-Q1", "2025-Q4", "2025-Q1"), ("2026-Q3", "2026-Q2", "2025-Q3"), ("2026-Q4", "2026-Q3", "2025-Q4"),
+        ("2026-H1", "2025-H2", "2025-H1"), ("2026-H2", "2026-H1", "2025-H2"),
+        ("2026", "2025", "2025"), ("1000", "0999", "0999"), ("1000-01", "0999-12", "0999-01"),
+        ("9999-12", "9999-11", "9998-12"), ("0002-Q1", "0001-Q4", "0001-Q1"), ("0001-12", "0001-11", None),
+        # year 0001: there is no year 0000 (Period.parse refuses it), so nothing before its first month/quarter/half/year
+        ("0001-01", None, None), ("0001-Q1", None, None), ("0001-H1", None, None), ("0001", None, None),
+        ("0001-H2", "0001-H1", None),
+    ],
+)
+def test_the_period_before_and_the_same_period_a_year_earlier(text, previous, year_before):
+    p = Period.parse(text)
+    got = p.previous(), p.year_before()
+    assert tuple(None if g is None else g.text for g in got) == (previous, year_before)
+    for g in got:  # a period as parsed: its first and last days are those of its text
+        if g is not None:
+            assert g == Period.parse(g.text)
+    if got[0] is not None:
+        assert got[0].end == p.start - timedelta(days=1)  # just before: no gap, no overlap
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.from_regex(r"\A[0-9]{4}(-(0[1-9]|1[0-2]|Q[1-4]|H[12]))?\Z").filter(lambda t: not t.startswith("0000")))
+def test_previous_and_year_before_agree_with_the_reference(text):
+    p, ref = Period.parse(text), ref_period(text)
+    for mine, theirs in ((p.previous(), ref_previous(ref)), (p.year_before(), ref_year_before(ref))):
+        assert (None if mine is None else (mine.text, mine.start, mine.end)) == \
+               (None if theirs is None else (theirs.text, theirs.start, theirs.end))
+
+
+def told(visit_id: str, eid: str, on: str, kind: str = "routine", channel: str = "in_person", services=(),
+         demands: tuple[bool, ...] = ()) -> VisitLogged:
+    return VisitLogged(visit_id=visit_id, enterprise_id=eid, visited_on=date.fromisoformat(on), channel=channel, kind=kind,
+                       visitors=[OFFICIALS[2]], services=list(services), summary="",
+                       demands=[Demand(demand_id=f"{visit_id}-{i}", category="labour", description="缺工", resolved_on_spot=r)
+                                for i, r in enumerate(demands)])
+
+
+def test_the_visits_figures_by_hand_a_service_listed_twice_counts_once():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(told("v-1", A, "2026-03-02", "visit_day", "in_person", ["policy", "policy", "warmth"], (True, False)),
+              "2026-03-02T10:00:00+08:00")
+         .add(told("v-2", A, "2026-03-31", "joint", "phone", ["policy"], (False,)), "2026-03-31T10:00:00+08:00")
+         .add(told("v-3", A, "2026-04-01", "walkthrough", "remote", ["confidence"], (True,)), "2026-04-01T10:00:00+08:00"))
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0, 1]):
+        mar = s.report("2026-03", order=order)
+        assert mar["visits_by_kind"] == {"routine": 0, "visit_day": 1, "walkthrough": 0, "joint": 1}
+        assert mar["visits_by_channel"] == {"in_person": 1, "phone": 1, "remote": 0}
+        assert mar["services_delivered"] == {"policy": 2, "warmth": 1, "vitality": 0, "confidence": 0}
+        assert (mar["demands_raised"], mar["demands_resolved_on_spot"]) == (3, 1)
+        assert mar["on_spot_rate"] == pytest.approx(1 / 3)
+    empty = s.report("2026-02")
+    assert (empty["visits_by_kind"], empty["demands_raised"], empty["on_spot_rate"]) == (
+        {"routine": 0, "visit_day": 0, "walkthrough": 0, "joint": 0}, 0, None)
+
+
+def test_the_comparison_blocks_by_hand_and_the_county_totals_are_the_other_periods_sums():
+    s = (Stream()
+         .add(registered(A, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(registered(B, "2025-01-01"), "2025-01-01T10:00:00+08:00")
+         .add(told("v-1", A, "2025-03-10", demands=(True,)), "2025-03-10T10:00:00+08:00")  # last year's March
+         .add(raised("i-1", "2025-03-10", "2025-03-20"), "2025-03-10T11:00:00+08:00")
+         .add(closed("i-1", "2025-03-10", "2025-03-20", "2025-03-15"), "2025-03-15T10:00:00+08:00")
+         .add(told("v-2", A, "2026-02-27", demands=(False, False)), "2026-02-27T10:00:00+08:00")  # the month before
+         .add(told("v-3", B, "2026-03-05"), "2026-03-05T10:00:00+08:00")
+         .add(registered(USCC_POOL[8], "2025-01-01"), "2025-01-01T10:00:00+08:00", township="t2")
+         .add(told("v-4", USCC_POOL[8], "2025-03-01"), "2025-03-01T10:00:00+08:00", township="t2"))
+    mar = s.report("2026-03")
+    blank = {"coverage_rate": None, "county_leader_visits": 0, "issues_raised": 0, "issues_closed": 0, "on_time_rate": None,
+             "resolution_rate": None, "satisfaction_rate": None, "mean_working_days_to_close": None}
+    assert mar["previous_period"] == {**blank, "period": "2026-02", "enterprises_registered": 2, "enterprises_visited": 1,
+                                      "coverage_rate": 0.5, "visits": 1, "demands_raised": 2}
+    assert mar["same_period_last_year"] == {
+        **blank, "period": "2025-03", "enterprises_registered": 2, "enterprises_visited": 1, "coverage_rate": 0.5,
+        "visits": 1, "demands_raised": 1, "issues_raised": 1, "issues_closed": 1, "on_time_rate": 1.0,
+        "resolution_rate": 1.0, "satisfaction_rate": 1.0}
+    county = s.report("2026-03", township=None)  # the county total compares with the other period's county total
+    ly = county["same_period_last_year"]
+    assert (ly["period"], ly["enterprises_registered"], ly["enterprises_visited"], ly["visits"]) == ("2025-03", 3, 2, 2)
+    assert ly["coverage_rate"] == pytest.approx(2 / 3)  # after summing, not a mean of 0.5 and 1.0
+    whole = report_for(stored_facts(s.events), COUNTY, Period.parse("2026-03"))
+    assert whole["total"]["same_period_last_year"] == ly
+    assert [r["same_period_last_year"]["visits"] for r in whole["townships"]] == [1, 1]
+    assert [r["previous_period"]["visits"] for r in whole["townships"]] == [1, 0]
+    for block in ("previous_period", "same_period_last_year"):  # flat: no comparison of a comparison
+        assert all(not isinstance(v, dict) for v in mar[block].values())
+    q1 = s.report("2026-Q1")
+    assert (q1["previous_period"]["period"], q1["same_period_last_year"]["period"]) == ("2025-Q4", "2025-Q1")
+    assert q1["same_period_last_year"]["visits"] == 1 and q1["previous_period"]["visits"] == 0
+
+
+def test_a_visit_fact_stored_before_demands_on_spot_existed_counts_none_resolved_on_the_spot():
+    s = Stream().add(told("v-1", A, "2026-03-02", demands=(True, True)), "2026-03-02T10:00:00+08:00")
+    facts = stored_facts(s.events)
+    for d in facts["visits"]:
+        d.pop("demand_list"), d.pop("demands_on_spot")  # as an earlier release stored it
+    got = compute(facts, "t1", Period.parse("2026-03"))
+    assert (got["demands_raised"], got["demands_resolved_on_spot"], got["on_spot_rate"]) == (2, 0, 0.0)
+    assert s.report("2026-03")["demands_resolved_on_spot"] == 2  # what the facts stored now (or rebuilt) give

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from reporting.facts import COLLECTIONS, ENTERPRISES, VISITS
-from reporting.report import COUNTY, Period, compute, county_report, render, report_for
+from reporting.report import COUNTY, FIGURES, Period, compute, county_report, render, report_for
 from reporting.views import Views
 
 Q1 = Period.parse("2026-Q1")
@@ -59,6 +59,17 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def county_of(views: Views, store: FakeStore, period: Period = Q1) -> dict:
+    """The county report as the endpoint sends it: with the comparison blocks, from the views' tallies."""
+    tallies, compared = run(views.county_compared(store, period))
+    return county_report(tallies, period, FIGURES, compared)
+
+
+def township_of(views: Views, store: FakeStore, township: str, period: Period = Q1) -> dict:
+    tally, compared = run(views.township_compared(store, township, period))
+    return render(tally, FIGURES, compared)
+
+
 def test_a_kept_tally_is_served_until_its_township_is_bumped():
     store, views = FakeStore(), Views()
     store.add("a", "v1")
@@ -92,15 +103,18 @@ def test_the_county_equals_the_report_over_all_facts_and_rereads_only_what_chang
     store, views = FakeStore(), Views()
     for t in ("a", "b", "c"):
         store.add(t, "v1")
-    got = county_report(run(views.county(store, Q1)), Q1)
+    got = county_of(views, store)
     assert got == report_for(store.docs, COUNTY, Q1)
-    assert store.reads == [None]  # one scan
-    assert county_report(run(views.county(store, Q1)), Q1) == got and store.reads == [None]
+    assert store.reads == [None]  # one scan, for the period and the two it compares with
+    assert county_of(views, store) == got and store.reads == [None]
+    assert county_report(run(views.county(store, Q1)), Q1) == {**got, "townships": [
+        {k: v for k, v in r.items() if k not in ("previous_period", "same_period_last_year")} for r in got["townships"]],
+        "total": {k: v for k, v in got["total"].items() if k not in ("previous_period", "same_period_last_year")}}
 
     store.add("b", "v2")
     store.add("d", "v1")  # a township new since the scan
     store.bump(["b", "d"])
-    again = county_report(run(views.county(store, Q1)), Q1)
+    again = county_of(views, store)
     assert again == report_for(store.docs, COUNTY, Q1)
     assert store.reads[1:] == [["b", "d"]]  # one query for the two changed townships, no scan of all
 
@@ -130,9 +144,9 @@ def test_the_county_body_is_kept_until_the_next_touch():
     store.add("a", "v1")
     render_calls = []
 
-    def render(tallies):
+    def render(tallies, compared):
         render_calls.append(1)
-        return repr(county_report(tallies, Q1)).encode()
+        return repr(county_report(tallies, Q1, FIGURES, compared)).encode()
 
     first = run(views.county_body(store, Q1, render))
     assert run(views.county_body(store, Q1, render)) == first and len(render_calls) == 1
@@ -147,7 +161,7 @@ def test_a_replica_that_did_not_project_serves_no_stale_tally_or_county_body():
     a, b = Views(), Views()  # two reporting replicas over one store; only the store's versions are shared
     store.add("a", "v1")
     store.bump(["a"])
-    render = lambda tallies: repr(county_report(tallies, Q1)).encode()  # noqa: E731
+    render = lambda tallies, compared: repr(county_report(tallies, Q1, FIGURES, compared)).encode()  # noqa: E731
     assert render_visits(run(b.township(store, "a", Q1))) == 1 and b"'visits': 1" in run(b.county_body(store, Q1, render))
     store.add("a", "v2")  # replica A's projector writes and bumps; B's own process did nothing
     store.bump(["a"])
@@ -175,9 +189,17 @@ def test_a_restarted_replica_serves_the_stored_tallies_without_reading_facts():
     assert render(run(after.township(store, "a", Q1))) == township
     assert len(store.reads) == reads and after.stats["stored"] == 2  # no fact read: the stored tallies served
 
+    # the reports as sent compare with two more periods: their tallies are read once, then stored too
+    compared = county_of(after, store)
+    assert compared == report_for(store.docs, COUNTY, Q1) and store.reads[reads:] == [["a", "b"]]
+    reads = len(store.reads)
+    restarted = Views()
+    assert county_of(restarted, store) == compared and township_of(restarted, store, "a") == compute(store.docs, "a", Q1)
+    assert len(store.reads) == reads and restarted.stats["stored"] == 6  # two townships × three periods
+
     store.add("b", "v2")
-    store.bump(["b"])  # b's stored tally is now at an old version: only b is read again
-    assert county_report(run(Views().county(store, Q1)), Q1) == report_for(store.docs, COUNTY, Q1)
+    store.bump(["b"])  # b's stored tallies are now at an old version: only b is read again, once for the three periods
+    assert county_of(Views(), store) == report_for(store.docs, COUNTY, Q1)
     assert store.reads[reads:] == [["b"]]
 
 
@@ -192,7 +214,46 @@ def test_a_tally_stored_before_the_units_figures_is_computed_again_not_served_wi
     store.tallies[("a", "2026-Q1")] = (version, old)  # as an earlier release stored it, at the current version
     reads = len(store.reads)
     views = Views()
-    got = render(run(views.township(store, "a", Q1)))
+    got = township_of(views, store, "a")
     assert got == compute(store.docs, "a", Q1) and got["resolution_rate"] is None and got["acknowledgements"] == 0
     assert len(store.reads) == reads + 1 and views.stats["stored"] == 0  # read again, and stored in the new format
-    assert store.tallies[("a", "2026-Q1")][1]["format"] == 2
+    assert store.tallies[("a", "2026-Q1")][1]["format"] == 3
+
+
+def test_a_tally_stored_in_format_2_before_the_visits_figures_is_computed_again():
+    store = FakeStore()
+    store.add("a", "v1")
+    store.docs[VISITS][-1].update(kind="visit_day", services=["policy", "policy"], demands=2, demands_on_spot=1)
+    store.bump(["a"])
+    run(Views().township(store, "a", Q1))
+    version, doc = store.tallies[("a", "2026-Q1")]
+    assert doc["format"] == 3
+    # as the release before stored it: the units' figures, no visits' figures, format 2
+    two = {k: v for k, v in doc.items() if k not in ("kinds", "channels", "services", "demands", "demands_on_spot")}
+    store.tallies[("a", "2026-Q1")] = (version, {**two, "format": 2})
+    reads = len(store.reads)
+    views = Views()
+    got = render(run(views.township(store, "a", Q1)))
+    assert (got["visits_by_kind"]["visit_day"], got["services_delivered"]["policy"], got["demands_raised"],
+            got["demands_resolved_on_spot"], got["on_spot_rate"]) == (1, 1, 2, 1, 0.5)
+    assert len(store.reads) == reads + 1 and views.stats["stored"] == 0  # not served without them: read again
+    assert store.tallies[("a", "2026-Q1")][1] == doc  # and stored in format 3
+
+
+def test_the_township_report_compares_with_kept_tallies_of_the_other_periods_read_from_one_read_of_facts():
+    store, views = FakeStore(), Views()
+    store.add("a", "v1")  # 2026-02-01: in Q1
+    store.add("a", "v0", on="2025-02-03")  # last year's Q1
+    store.add("a", "v9", on="2025-12-31")  # the quarter before
+    store.bump(["a"])
+    got = township_of(views, store, "a")
+    assert got == compute(store.docs, "a", Q1) and store.reads == ["a"]  # one read for the three periods
+    assert (got["previous_period"]["period"], got["previous_period"]["visits"]) == ("2025-Q4", 1)
+    assert (got["same_period_last_year"]["period"], got["same_period_last_year"]["visits"]) == ("2025-Q1", 1)
+    assert {p for _, p in store.tallies} == {"2026-Q1", "2025-Q4", "2025-Q1"}  # just more stored tallies
+    assert township_of(views, store, "a") == got and store.reads == ["a"]  # kept
+    assert render(run(views.township(store, "a", Period.parse("2025-Q4"))))["visits"] == 1 and store.reads == ["a"]
+    assert township_of(Views(), store, "a") == got and store.reads == ["a"]  # a restart: the stored ones
+    store.add("a", "v8", on="2025-11-30")
+    store.bump(["a"])
+    assert township_of(views, store, "a")["previous_period"]["visits"] == 2 and store.reads == ["a", "a"]

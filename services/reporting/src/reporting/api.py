@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from buildingblocks.auth import FORBIDDEN, Principal, Role, ScopeRules, authenticate, county_access, township_access
 from contracts.types import TOWNSHIP_PATTERN
 from reporting import bulletins, exports, generations, ledgers, quotas, scorecards
-from reporting.report import COUNTY, Period, county_report, county_total, render, units_table
+from reporting.report import COUNTY, FIGURES, Period, county_report, county_total, render, units_table
 from reporting.store import Store
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -36,7 +36,9 @@ async def county(
 ):
     p = period_of(period)
     # Plain JSON already: skip FastAPI's encoder, which walks every value of a province's report in Python.
-    body = await request.app.state.views.county_body(s, p, lambda tallies: JSONResponse(county_report(tallies, p)).body)
+    # Shape 3: each township's and the total's comparison blocks from the tallies of the periods compared.
+    body = await request.app.state.views.county_body(
+        s, p, lambda tallies, compared: JSONResponse(county_report(tallies, p, FIGURES, compared)).body)
     return Response(body, media_type="application/json")
 
 
@@ -73,10 +75,11 @@ async def township_report(
     s: Annotated[Store, Depends(store)],
 ):
     p = period_of(period)
-    found = await request.app.state.views.township(s, township, p)
+    found = await request.app.state.views.township_compared(s, township, p)
     if found is None:
         raise HTTPException(404, f"no events of township {township} yet")
-    return JSONResponse(render(found))
+    tally, compared = found
+    return JSONResponse(render(tally, FIGURES, compared))  # shape 3, with the comparison blocks
 
 
 def bulletin_access(role: Role):

@@ -98,8 +98,12 @@ async def published(db: AsyncDatabase, scope: str) -> list[dict[str, Any]]:
 
 
 def figures_of(report: dict[str, Any]) -> int:
-    """The shape a report was frozen in (report.FIGURES): 2 once it carries the units' figures, else 1."""
-    return FIGURES if "resolution_rate" in report.get("total", report) else 1
+    """The shape a report was frozen in (report.FIGURES): 3 once it carries the visits' figures (and comparisons),
+    2 once it carries the units' figures, else 1 (the §3 report alone)."""
+    figures = report.get("total", report)
+    if "visits_by_kind" in figures:
+        return 3
+    return 2 if "resolution_rate" in figures else 1
 
 
 async def verify(bootstrap: str, bulletin: dict[str, Any]) -> dict[str, Any]:

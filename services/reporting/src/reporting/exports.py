@@ -19,16 +19,28 @@ BULLETIN_COLUMNS = [
     ("p90_working_days_to_acknowledge", "签收用时P90（工作日）"), ("mean_working_days_to_close", "平均办结用时（工作日）"),
     ("p90_working_days_to_close", "办结用时P90（工作日）"), ("returns", "退回次数"), ("findings_raised", "新增整改事项"),
     ("findings_closed", "办结整改事项"),
+    # the visits' figures (FIGURES 3; nested counts flattened as <figure>.<key>); blank in a bulletin frozen before them
+    ("visits_by_kind.routine", "走访次数（日常走访）"), ("visits_by_kind.visit_day", "走访次数（企业走访日）"),
+    ("visits_by_kind.walkthrough", "走访次数（一把手走流程）"), ("visits_by_kind.joint", "走访次数（联合走访）"),
+    ("visits_by_channel.phone", "电话走访次数"), ("visits_by_channel.remote", "远程走访次数"),
+    ("services_delivered.policy", "送政策次数"), ("services_delivered.warmth", "送温暖次数"),
+    ("services_delivered.vitality", "送活力次数"), ("services_delivered.confidence", "送信心次数"),
+    ("demands_raised", "收集诉求数"), ("demands_resolved_on_spot", "现场解决数"), ("on_spot_rate", "现场解决率"),
 ]
+FLATTENED = ("visits_by_kind", "visits_by_channel", "services_delivered")  # {key: count} → columns <figure>.<key>
 CATEGORY = {"labour": "用工", "financing": "融资", "land": "用地", "approval": "审批", "market": "产品推介/市场",
             "infrastructure": "基础设施", "policy": "政策兑现", "other": "其他"}
 SATISFACTION = {"very_satisfied": "非常满意", "satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, **{f"{f}.{k}": n for f in FLATTENED for k, n in (row.get(f) or {}).items()}}
+
+
 def bulletin_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     if "total" not in report:
-        return [report]
-    return [*report["townships"], {**report["total"], "township": "全县合计"}]
+        return [_flat(report)]
+    return [*map(_flat, report["townships"]), _flat({**report["total"], "township": "全县合计"})]
 
 
 def _cell(value: Any) -> Any:

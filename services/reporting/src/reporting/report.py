@@ -8,6 +8,11 @@ Beyond contract v1 the issue events refine two figures, and only when such event
 The units' figures (解决率, working days to acknowledge and to close, 退回, findings, and the per-unit table)
 are added beside them (`FIGURES` 2); each is defined in the README, "Reports: the units' figures".
 
+The visits' figures (by kind, by channel, 四送, demands told and resolved on the spot) and the comparison blocks
+(`previous_period`, `same_period_last_year`: the same report's COMPARED figures for the period before and for the same
+period a year earlier, from the same facts) are added with `FIGURES` 3 (README, "Reports: the visits' figures and
+the comparisons").
+
 And EnterpriseChanged refines coverage (README, "Enterprises that left the list"): an enterprise is off its list on
 day d when its status in force on d (the EnterpriseChanged with the latest status_on ≤ d, then the latest time; else
 active) is moved_out or deregistered. `enterprises_registered` counts those registered on or before E that are on
@@ -41,8 +46,18 @@ from reporting.ranking import rank
 
 COUNTY = "county"  # the county-wide scope; no township may take this id
 SATISFIED = {"very_satisfied", "satisfied", "basically_satisfied"}
-# The report's shape: 1 = CONTRACTS.md §3 exactly (what bulletins frozen before the units' figures hold), 2 = with them.
-FIGURES = 2
+# The report's shape: 1 = CONTRACTS.md §3 exactly (what bulletins frozen before the units' figures hold), 2 = with them,
+# 3 = with the visits' figures and the comparison blocks too.
+FIGURES = 3
+# Shape 3's keys of the visits' figures: always all of them (a value added to the enums later would be a new shape, so
+# that a bulletin frozen with these four still recomputes to the same hash).
+KINDS = ("routine", "visit_day", "walkthrough", "joint")  # 日常走访, 企业走访日, 一把手走流程, 联合走访
+CHANNELS = ("in_person", "phone", "remote")
+SERVICES = ("policy", "warmth", "vitality", "confidence")  # 四送: 送政策, 送温暖, 送活力, 送信心
+# The figures a comparison block (previous_period, same_period_last_year) carries of the other period.
+COMPARED = ("enterprises_registered", "enterprises_visited", "coverage_rate", "visits", "county_leader_visits",
+            "demands_raised", "issues_raised", "issues_closed", "on_time_rate", "resolution_rate", "satisfaction_rate",
+            "mean_working_days_to_close")
 UNIT_COUNTS = ("received", "acknowledged", "acknowledged_on_time", "closed", "closed_on_time", "resolved", "returned",
                "followed_up", "satisfied")
 LEFT = {"moved_out", "deregistered"}  # the statuses of an enterprise that left the list (迁出, 注销)
@@ -73,6 +88,30 @@ class Period:
             first, last = 1, 12
         end = date(y, 12, 31) if last == 12 else date.fromordinal(date(y, last + 1, 1).toordinal() - 1)
         return cls(text, date(y, first, 1), end)
+
+    def previous(self) -> Optional["Period"]:
+        """The period of the same kind just before: the month, quarter, half or year before (2026-01 → 2025-12,
+        2026-Q1 → 2025-Q4, 2026-H1 → 2025-H2, 2026 → 2025). None before year 0001 (0001-01, 0001-Q1, 0001-H1, 0001):
+        there is no year 0000."""
+        y, tag = self.start.year, self.text[5:6]
+        if tag == "Q":
+            y, n = (y - 1, 4) if self.text[6] == "1" else (y, int(self.text[6]) - 1)
+            text = f"{y:04d}-Q{n}"
+        elif tag == "H":
+            y, n = (y - 1, 2) if self.text[6] == "1" else (y, 1)
+            text = f"{y:04d}-H{n}"
+        elif tag:
+            y, n = (y - 1, 12) if self.start.month == 1 else (y, self.start.month - 1)
+            text = f"{y:04d}-{n:02d}"
+        else:
+            y -= 1
+            text = f"{y:04d}"
+        return Period.parse(text) if y >= 1 else None
+
+    def year_before(self) -> Optional["Period"]:
+        """The same period one year earlier (2026-03 → 2025-03, 2026-Q1 → 2025-Q1, 2026 → 2025); None in year 0001."""
+        y = self.start.year - 1
+        return Period.parse(f"{y:04d}{self.text[4:]}") if y >= 1 else None
 
 
 def _rate(part: int, whole: int) -> Optional[float]:
@@ -189,6 +228,13 @@ class Tally:
     # {"id:<unit_id>" | "name:<free text>": {unit_id, name (free text only), <UNIT_COUNTS>}}: the per-unit table's rows
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
     unit_names: dict[str, list[str]] = field(default_factory=dict)  # carried_names()
+    # The visits' figures (FIGURES 3): visits by kind and by channel, visits that delivered each service (四送), as
+    # {value: how many} (a value the tally met but shape 3 does not list is kept, and not rendered).
+    kinds: dict[str, int] = field(default_factory=dict)
+    channels: dict[str, int] = field(default_factory=dict)
+    services: dict[str, int] = field(default_factory=dict)
+    demands: int = 0
+    demands_on_spot: int = 0
 
     def __add__(self, other: "Tally") -> "Tally":
         counts = {f: getattr(self, f) + getattr(other, f) for f in _COUNTS}
@@ -210,13 +256,16 @@ class Tally:
             names[u] = max(names.get(u, carried), carried)
         return Tally(COUNTY, self.period, **counts, by_category=by_category,
                      days_to_acknowledge=_merged(self.days_to_acknowledge, other.days_to_acknowledge),
-                     days_to_close=_merged(self.days_to_close, other.days_to_close), units=units, unit_names=names)
+                     days_to_close=_merged(self.days_to_close, other.days_to_close), units=units, unit_names=names,
+                     **{f: _merged(getattr(self, f), getattr(other, f)) for f in _HISTOGRAMS})
 
 
 _COUNTS = ("listed", "visited", "visits", "in_person", "county_leader", "raised", "closed", "on_time", "open_at_end",
            "overdue", "rated", "satisfied", "resolved", "acknowledged", "acknowledged_on_time", "returns",
-           "findings_raised", "findings_closed")
-_TALLY_FORMAT = 2  # a stored tally of another format (before the units' figures) is computed again
+           "findings_raised", "findings_closed", "demands", "demands_on_spot")
+_HISTOGRAMS = ("kinds", "channels", "services")
+# A stored tally of another format is computed again: 1 (none) before the units' figures, 2 before the visits' figures.
+_TALLY_FORMAT = 3
 
 
 def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
@@ -230,7 +279,7 @@ def tally_doc(t: Tally) -> dict[str, Any]:
     """A tally as stored (views.py keeps it beside the version it was computed at)."""
     return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category, "days_to_acknowledge": t.days_to_acknowledge,
             "days_to_close": t.days_to_close, "units": [[k, row] for k, row in t.units.items()],  # a free-text name may hold a "."
-            "unit_names": t.unit_names, "format": _TALLY_FORMAT}
+            "unit_names": t.unit_names, **{f: getattr(t, f) for f in _HISTOGRAMS}, "format": _TALLY_FORMAT}
 
 
 def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Optional[Tally]:
@@ -239,12 +288,28 @@ def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Option
         return None
     return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"],
                  days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=dict(doc["units"]),
-                 unit_names=doc["unit_names"])
+                 unit_names=doc["unit_names"], **{f: doc[f] for f in _HISTOGRAMS})
+
+
+def _scoped(facts: dict[str, list[dict]], township: Optional[str]) -> dict[str, list[dict]]:
+    if township is None:
+        return facts
+    return {name: [d for d in docs if d["township"] == township] for name, docs in facts.items()}
 
 
 def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> Tally:
-    if township is not None:
-        facts = {name: [d for d in docs if d["township"] == township] for name, docs in facts.items()}
+    return _tally(_scoped(facts, township), township, period)
+
+
+def _counted(values: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return out
+
+
+def _tally(facts: dict[str, list[dict]], township: Optional[str], period: Period) -> Tally:
+    """The tally of facts already of the township (or of the county)."""
     s, e = period.start.isoformat(), period.end.isoformat()
 
     registered: dict[tuple[str, str], str] = {}
@@ -294,6 +359,12 @@ def tally(facts: dict[str, list[dict]], township: Optional[str], period: Period)
         findings_closed=sum(bool((c := f.closed_on()) and s <= c <= e) for f in findings.values()),
         days_to_acknowledge=days_to_acknowledge, days_to_close=days_to_close,
         units=unit_rows(facts, {**issues, **findings}, s, e), unit_names=carried_names(facts),
+        kinds=_counted(v.get("kind") for v in visits.values() if v.get("kind")),
+        channels=_counted(v["channel"] for v in visits.values()),
+        services=_counted(x for v in visits.values() for x in set(v.get("services", ()))),  # listed twice: once
+        # a visit fact stored before demands_on_spot existed counts none resolved on the spot (a rebuild refills it)
+        demands=sum(v.get("demands", 0) for v in visits.values()),
+        demands_on_spot=sum(v.get("demands_on_spot", 0) for v in visits.values()),
     )
 
 
@@ -408,8 +479,28 @@ def _p90(hist: dict[str, int]) -> Optional[int]:
     raise AssertionError("unreachable")
 
 
-def render(t: Tally, figures: int = FIGURES) -> dict[str, Any]:
-    """The report of CONTRACTS.md §3, and with `figures` 2 the units' figures after it."""
+# What a shape-3 report compares with: the tallies of the period before and of the same period a year earlier, each
+# None when that period does not exist (before year 0001): its block is then null.
+Compared = tuple[Optional[Tally], Optional[Tally]]
+
+
+def compared_periods(period: Period) -> tuple[Optional[Period], Optional[Period]]:
+    """The periods a report of `period` compares with: the one just before, and the same one a year earlier."""
+    return period.previous(), period.year_before()
+
+
+def _block(t: Optional[Tally]) -> Optional[dict[str, Any]]:
+    if t is None:
+        return None
+    full = render(t, 3)
+    return {"period": t.period.text, **{f: full[f] for f in COMPARED}}
+
+
+def render(t: Tally, figures: int = FIGURES, compared: Optional[Compared] = None) -> dict[str, Any]:
+    """The report of CONTRACTS.md §3, with `figures` 2 the units' figures after it, and with 3 the visits' figures
+    and, given the other periods' tallies (`compared`), the comparison blocks `previous_period` and
+    `same_period_last_year`. A caller that reads only the figures (not a report sent or frozen) may leave `compared`
+    out: the blocks are then left out."""
     report = {
         "township": t.township,
         "period": t.period.text,
@@ -444,11 +535,29 @@ def render(t: Tally, figures: int = FIGURES) -> dict[str, Any]:
             "findings_raised": t.findings_raised,
             "findings_closed": t.findings_closed,
         })
+    if figures >= 3:
+        report.update({
+            "visits_by_kind": {k: t.kinds.get(k, 0) for k in KINDS},
+            "visits_by_channel": {c: t.channels.get(c, 0) for c in CHANNELS},
+            "services_delivered": {x: t.services.get(x, 0) for x in SERVICES},
+            "demands_raised": t.demands,
+            "demands_resolved_on_spot": t.demands_on_spot,
+            "on_spot_rate": _rate(t.demands_on_spot, t.demands),
+        })
+        if compared is not None:
+            report["previous_period"] = _block(compared[0])
+            report["same_period_last_year"] = _block(compared[1])
     return report
 
 
 def compute(facts: dict[str, list[dict]], township: Optional[str], period: Period, figures: int = FIGURES) -> dict[str, Any]:
-    return render(tally(facts, township, period), figures)
+    """The report of the township (None: the county total) from its facts, with shape 3's comparisons among them."""
+    facts = _scoped(facts, township)
+    t = _tally(facts, township, period)
+    if figures < 3:
+        return render(t, figures)
+    prev, last_year = compared_periods(period)
+    return render(t, figures, tuple(_tally(facts, township, p) if p else None for p in (prev, last_year)))
 
 
 def by_township(facts: dict[str, list[dict]]) -> dict[str, dict[str, list[dict]]]:
@@ -466,14 +575,37 @@ def county_total(tallies: dict[str, Tally], period: Period) -> Tally:
     return sum(tallies.values(), Tally(COUNTY, period))
 
 
-def county_report(tallies: dict[str, Tally], period: Period, figures: int = FIGURES) -> dict[str, Any]:
-    """Every township's report, the county total (the sum of their tallies) and the ranking."""
-    reports = [render(tallies[t], figures) for t in sorted(tallies)]
-    return {"period": period.text, "townships": reports, "total": render(county_total(tallies, period), figures), **rank(reports)}
+# What a shape-3 county report compares with: every township's tallies of the period before and of the same period a
+# year earlier (None when that period does not exist); a township missing from one has an empty tally there.
+CountyCompared = tuple[Optional[dict[str, Tally]], Optional[dict[str, Tally]]]
+
+
+def county_report(tallies: dict[str, Tally], period: Period, figures: int = FIGURES,
+                  compared: Optional[CountyCompared] = None) -> dict[str, Any]:
+    """Every township's report, the county total (the sum of their tallies) and the ranking; with `compared` each
+    township's comparison blocks and the total's (the county total of the other period: the sum of its tallies)."""
+    def of(others: Optional[dict[str, Tally]], t: str, p: Optional[Period]) -> Optional[Tally]:
+        return None if others is None or p is None else others.get(t) or Tally(t, p)
+
+    periods = compared_periods(period)
+    reports = []
+    for t in sorted(tallies):
+        mine = None if compared is None else (of(compared[0], t, periods[0]), of(compared[1], t, periods[1]))
+        reports.append(render(tallies[t], figures, mine))
+    total = None if compared is None else tuple(
+        None if others is None or p is None else county_total(others, p) for others, p in zip(compared, periods))
+    return {"period": period.text, "townships": reports, "total": render(county_total(tallies, period), figures, total),
+            **rank(reports)}
 
 
 def report_for(facts: dict[str, list[dict]], scope: str, period: Period, figures: int = FIGURES) -> dict[str, Any]:
-    """A township's report, or for scope "county" every township's, the total over all, and the ranking."""
+    """A township's report, or for scope "county" every township's, the total over all, and the ranking (from the same
+    facts: in shape 3 with the comparison blocks of the periods compared)."""
     if scope != COUNTY:
         return compute(facts, scope, period, figures)
-    return county_report({t: tally(f, t, period) for t, f in by_township(facts).items()}, period, figures)
+    grouped = by_township(facts)
+    tallies = {t: _tally(f, t, period) for t, f in grouped.items()}
+    if figures < 3:
+        return county_report(tallies, period, figures)
+    compared = tuple(None if p is None else {t: _tally(f, t, p) for t, f in grouped.items()} for p in compared_periods(period))
+    return county_report(tallies, period, figures, compared)

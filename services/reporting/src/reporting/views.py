@@ -10,13 +10,26 @@ never served stale, whichever replica projected it.
 Computed tallies are also stored with their version (`report_tallies`), so a restarted process or another replica
 serves them with one lookup by `_id` instead of reading the township's facts again: the first read after a restart
 does not grow with the history.
+
+A report compares its period with the one before and the same one a year earlier (report.compared_periods): those
+are just more tallies kept by (township, period), read from the same facts as the period's own when any is missing.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
 from typing import Callable, Optional
 
-from reporting.report import Period, Tally, by_township, tally, tally_doc, tally_from_doc
+from reporting.report import (
+    Compared,
+    CountyCompared,
+    Period,
+    Tally,
+    by_township,
+    compared_periods,
+    tally,
+    tally_doc,
+    tally_from_doc,
+)
 from reporting.store import Store
 
 MAX_TALLIES = 100_000
@@ -46,22 +59,44 @@ class Views:
 
     async def township(self, store: Store, township: str, period: Period) -> Optional[Tally]:
         """The township's tally, or None if it has no facts at all."""
+        found = await self.township_periods(store, township, [period])
+        return None if found is None else found[period.text]
+
+    async def township_compared(self, store: Store, township: str, period: Period) -> Optional[tuple[Tally, Compared]]:
+        """The township's tally and those its report compares with (report.compared_periods), or None without facts:
+        the other periods are just more kept tallies, read from the same facts when any is missing."""
+        prev, last_year = compared_periods(period)
+        found = await self.township_periods(store, township, [period, *(p for p in (prev, last_year) if p)])
+        if found is None:
+            return None
+        return found[period.text], (found[prev.text] if prev else None, found[last_year.text] if last_year else None)
+
+    async def township_periods(self, store: Store, township: str, periods: list[Period]) -> Optional[dict[str, Tally]]:
+        """The township's tallies of these periods (by period text), or None if it has no facts at all: kept ones,
+        then stored ones still at the township's version, the others from one read of its facts."""
         _, versions = await store.versions()
         version = versions.get(township, 0)
-        if (kept := self._get(store.prefix, township, period, version)) is not None:
-            self.stats["hits"] += 1
-            return kept
-        if (stored := await self._stored(store, [township], period, versions)).get(township):
-            return stored[township]
+        out: dict[str, Tally] = {}
+        for p in periods:
+            if (kept := self._get(store.prefix, township, p, version)) is not None:
+                self.stats["hits"] += 1
+                out[p.text] = kept
+        for p in periods:
+            if p.text not in out and (stored := await self._stored(store, [township], p, versions)).get(township):
+                out[p.text] = stored[township]
+        missing = [p for p in periods if p.text not in out]
+        if not missing:
+            return out
         self.stats["misses"] += 1
         facts = await store.facts(township)
         if not any(facts.values()):
             return None
-        t = tally(facts, township, period)
-        self._put(store.prefix, township, period, version, t)
-        if version:
-            await store.keep_tallies(period.text, {township: (version, tally_doc(t))})
-        return t
+        for p in missing:
+            t = out[p.text] = tally(facts, township, p)
+            self._put(store.prefix, township, p, version, t)
+            if version:
+                await store.keep_tallies(p.text, {township: (version, tally_doc(t))})
+        return out
 
     async def _stored(self, store: Store, townships: list[str], period: Period, versions: dict[str, int]) -> dict[str, Tally]:
         """The tallies stored at their township's current version (by another replica, or before a restart)."""
@@ -73,51 +108,72 @@ class Views:
         self.stats["stored"] += len(out)
         return out
 
-    async def county_body(self, store: Store, period: Period, render: Callable[[dict[str, Tally]], bytes]) -> bytes:
+    async def county_body(self, store: Store, period: Period,
+                          render: Callable[[dict[str, Tally], CountyCompared], bytes]) -> bytes:
         """The county report as sent, kept until the next write of any township: with nothing new, a read costs
-        the versions lookup."""
+        the versions lookup. `render` gets every township's tallies and those of the periods compared."""
         key = (store.prefix, period.text)
         count, versions = await store.versions()
         kept = self._bodies.get(key)
         if kept is not None and kept[0] == count:
             return kept[1]
-        body = render(await self.county(store, period, versions))
+        tallies, compared = await self.county_compared(store, period, versions)
+        body = render(tallies, compared)
         self._bodies[key] = (count, body)
         return body
 
+    async def county_compared(self, store: Store, period: Period, versions: Optional[dict[str, int]] = None
+                              ) -> tuple[dict[str, Tally], CountyCompared]:
+        """Every township's tallies of the period, and of the periods its report compares with."""
+        prev, last_year = compared_periods(period)
+        found = await self.county_periods(store, [period, *(p for p in (prev, last_year) if p)], versions)
+        return found[period.text], (found[prev.text] if prev else None, found[last_year.text] if last_year else None)
+
     async def county(self, store: Store, period: Period, versions: Optional[dict[str, int]] = None) -> dict[str, Tally]:
-        """Every township's tally: kept ones as they are, then stored ones still at their version, the others from
-        one query for just those townships. The townships are the ones the versions document names (every write of
-        facts names its township there); only a store without it is listed by one read of all facts."""
+        """Every township's tally of the period."""
+        return (await self.county_periods(store, [period], versions))[period.text]
+
+    async def county_periods(self, store: Store, periods: list[Period], versions: Optional[dict[str, int]] = None
+                             ) -> dict[str, dict[str, Tally]]:
+        """Every township's tally of each period (by period text): kept ones as they are, then stored ones still at
+        their version, the others from one query for just those townships. The townships are the ones the versions
+        document names (every write of facts names its township there); only a store without it is listed by one read
+        of all facts."""
         if versions is None:
             _, versions = await store.versions()
         listed = self._townships.get(store.prefix)
         if listed is None and versions:
             listed = self._townships[store.prefix] = set(versions)
-        out: dict[str, Tally] = {}
-        stale = []
+        out: dict[str, dict[str, Tally]] = {p.text: {} for p in periods}
         if listed is not None:
             listed |= set(versions)  # townships written since, by any replica
-            for t in sorted(listed):
-                kept = self._get(store.prefix, t, period, versions.get(t, 0))
-                if kept is None:
-                    stale.append(t)
-                else:
-                    out[t] = kept
-            self.stats["hits"] += len(out)
-            if stale:
-                stored = await self._stored(store, stale, period, versions)
-                out.update(stored)
-                stale = [t for t in stale if t not in stored]
+            for p in periods:
+                mine, stale = out[p.text], []
+                for t in sorted(listed):
+                    kept = self._get(store.prefix, t, p, versions.get(t, 0))
+                    if kept is None:
+                        stale.append(t)
+                    else:
+                        mine[t] = kept
+                self.stats["hits"] += len(mine)
+                if stale:
+                    mine.update(await self._stored(store, stale, p, versions))
+            stale = sorted({t for t in listed for p in periods if t not in out[p.text]})
             if not stale:
                 return out
-        self.stats["misses"] += len(stale) if listed is not None else 1
-        grouped = by_township(await store.facts(stale if listed is not None else None))
+            self.stats["misses"] += len(stale)
+            grouped = by_township(await store.facts(stale))
+        else:
+            self.stats["misses"] += 1
+            grouped = by_township(await store.facts(None))
         self._townships.setdefault(store.prefix, set()).update(grouped, versions)
-        computed = {}
-        for t, facts in grouped.items():
-            out[t] = tally(facts, t, period)
-            self._put(store.prefix, t, period, versions.get(t, 0), out[t])
-            computed[t] = (versions.get(t, 0), tally_doc(out[t]))
-        await store.keep_tallies(period.text, {t: c for t, c in computed.items() if c[0]})
+        for p in periods:
+            computed = {}
+            for t, facts in grouped.items():
+                if t in out[p.text]:
+                    continue
+                out[p.text][t] = tally(facts, t, p)
+                self._put(store.prefix, t, p, versions.get(t, 0), out[p.text][t])
+                computed[t] = (versions.get(t, 0), tally_doc(out[p.text][t]))
+            await store.keep_tallies(p.text, {t: c for t, c in computed.items() if c[0]})
         return out
