@@ -93,11 +93,21 @@ def test_the_county_admin_publishes_a_bulletin_that_verifies(person, ui, seeded)
     admin.go(f"/reports/bulletins?scope=county&period={period}")
     page.click("form.publish button[type=submit]")
     page.wait_for_url(f"**/reports/bulletins/county/{period}?done=published")
+    # The preview is the document itself: the 红头, its number, the title, the paragraphs, the 红黑榜, the charts.
+    bulletin = httpx.get(f"{ui.url('reporting')}/api/v1/bulletins/county/{period}", headers=VIEWER).json()
     title = page.locator(".bulletin-title").inner_text()
-    assert title.startswith("示范县2026年") and title.endswith("遍访企业工作通报")
-    assert "大程镇" in page.locator("#ranking").inner_text()
-    assert "走访覆盖率" in page.locator("#bulletin").inner_text()
+    assert title.startswith("关于2026年") and title.endswith("遍访企业助企纾困工作情况的通报")
+    assert page.locator(".document-number").inner_text() == bulletin["number"]
+    assert page.locator(".document-issuer").inner_text() == "示范县遍访企业助企纾困工作领导小组办公室"
+    text = page.locator("#bulletin").inner_text()
+    assert "走访覆盖率" in text and "大程镇" in text and bulletin["hash"] in text
+    wait_drawn(page, "#chart-1")
     admin.shot("bulletin-desktop")
+    for fmt, magic in (("docx", b"PK"), ("pdf", b"%PDF")):
+        with page.expect_download() as download:
+            page.click(f"#document-{fmt}")
+        assert download.value.suggested_filename == f"county-{period}-通报.{fmt}"
+        assert open(download.value.path(), "rb").read(4).startswith(magic)
 
     page.click("text=通报列表")
     row = page.locator(f"#bulletins tr[data-period='{period}']")
@@ -108,3 +118,38 @@ def test_the_county_admin_publishes_a_bulletin_that_verifies(person, ui, seeded)
     page.click("form.publish button[type=submit]")  # the same period once more
     page.wait_for_selector(".problem")
     assert "该期通报已经发布" in page.locator(".problem").inner_text()
+
+
+def test_the_county_admin_sets_the_weights_and_publishes_the_year_end_evaluation(person, ui, seeded):
+    admin = person("dev-county-admin")
+    page = admin.page
+    page.on("dialog", lambda d: d.accept())
+    admin.go("/reports/evaluations?scope=county")
+    page.fill("#f-w_resolution", "两成")  # not a number: refused under its field, what was typed kept
+    page.click("#weights button[type=submit]")
+    page.wait_for_selector(".field-error[data-field=w_resolution]")
+    assert "解决率" in page.locator(".problem").inner_text()
+    assert page.input_value("#f-w_resolution") == "两成"
+    page.fill("#f-w_resolution", "0.2")
+    page.click("#weights button[type=submit]")
+    page.wait_for_url("**/reports/evaluations?done=weights")
+    assert "考评权重已保存" in page.locator("body").inner_text()
+
+    published = {e["year"] for e in httpx.get(f"{ui.url('reporting')}/api/v1/evaluations/county", headers=VIEWER).json()}
+    year = next(y for y in ("2026", "2025", "2024") if y not in published)
+    page.select_option("#f-year", year)
+    page.click("#publish-evaluation button[type=submit]")
+    page.wait_for_url(f"**/reports/evaluations/county/{year}?done=published")
+    assert page.locator(".bulletin-title").inner_text() == f"示范县{year}年度遍访企业助企纾困工作考评结果"
+    if year == "2026":  # the seeded township's visits are in 2026
+        assert "大程镇" in page.locator("#evaluation-townships").inner_text()
+    admin.shot("evaluation-desktop")
+    page.click("#verify-evaluation")
+    page.wait_for_selector(".verified")
+    assert page.locator(".verified").inner_text() == "一致"
+    with page.expect_download() as download:
+        page.click("#evaluation-xlsx")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with page.expect_download() as download:
+        page.click("#evaluation-docx")
+    assert open(download.value.path(), "rb").read(2) == b"PK"
