@@ -17,6 +17,20 @@ BASE = "http://console.test"
 REGISTRY = [{"township": "dacheng", "name": "大程镇", "county": "示范县"}, {"township": "xiyang", "name": "西阳镇", "county": "示范县"}]
 
 
+def _dacheng_q1() -> dict:
+    """A shape-3 report as reporting renders it: one visit with two demands, one resolved on the spot, in 2026-Q1."""
+    from reporting.report import Period, compute
+    visit = {"township": "dacheng", "visit_id": "v1", "enterprise_id": "e1", "visited_on": "2026-02-03", "channel": "in_person",
+             "kind": "visit_day", "visitors": [{"official_id": "o1", "name": "王", "rank": "county"}],
+             "services": ["policy", "warmth"], "demands": 2, "demands_on_spot": 1, "event_id": "x"}
+    enterprise = {"township": "dacheng", "enterprise_id": "e1", "registered_on": "2025-10-01", "assigned_officials": [],
+                  "event_id": "y"}
+    return compute({"visits": [visit], "enterprises": [enterprise]}, "dacheng", Period.parse("2026-Q1"))
+
+
+DACHENG_Q1 = _dacheng_q1()
+
+
 class Services:
     def __init__(self):
         self.sent: list[tuple[str, str, object]] = []
@@ -37,6 +51,8 @@ class Services:
             return httpx.Response(200, json={"years": [2025, 2026]})
         if path.startswith("/api/v1/calendar/"):
             return httpx.Response(200, json={"year": 2027, "recounted": 3})
+        if path == "/api/v1/reports/dacheng/2026-Q1":
+            return httpx.Response(200, json=DACHENG_Q1)
         if path == "/api/v1/reports/xiyang/2026-Q1":
             return httpx.Response(404, json={"detail": "no events of township xiyang yet"})
         if path == "/api/v1/bulletins/county/2026-Q1" and method == "POST":
@@ -112,3 +128,13 @@ def test_a_bulletin_document_downloads_as_word_or_pdf_and_nothing_else(admin):
     assert r.headers["content-disposition"].startswith("attachment; filename*=UTF-8''")
     refused = admin.get("/reports/bulletins/dacheng/2026-Q1/document?format=exe")
     assert refused.status_code == 422 and "只能下载 Word（docx）或 PDF 文件" in refused.text
+
+
+def test_a_report_shows_the_visits_figures_and_its_comparison_with_the_period_before_and_last_year(admin):
+    page = admin.get("/reports?scope=dacheng&period=2026-Q1").text
+    assert "收集诉求" in page and "现场解决 1 项（50%）" in page
+    assert "送政策 1 · 送温暖 1 · 送活力 0 · 送信心 0 次" in page
+    compared = page[page.index('id="compared"'):]
+    assert "上期（2025-Q4）" in compared and "去年同期（2025-Q1）" in compared
+    row = compared[compared.index('data-compared="enterprises_registered"'):].split("</tr>")[0]
+    assert [c for c in re.findall(r"<td>([^<]*)</td>", row)] == ["1", "1", "0"]  # listed since 2025-10-01

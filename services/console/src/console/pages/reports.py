@@ -103,6 +103,13 @@ def pct(rate: Optional[float]) -> str:
     return f"{text}%"
 
 
+# The figures a report compares with the period before and the same period last year (reporting's COMPARED).
+COMPARED = [("enterprises_registered", "纳入企业", "count"), ("enterprises_visited", "走访企业", "count"),
+            ("coverage_rate", "走访覆盖率", "rate"), ("visits", "走访次数", "count"),
+            ("county_leader_visits", "县级领导参与走访", "count"), ("demands_raised", "收集诉求", "count"),
+            ("issues_raised", "新增问题", "count"), ("issues_closed", "办结问题", "count"), ("on_time_rate", "按期办结率", "rate"),
+            ("resolution_rate", "解决率", "rate"), ("satisfaction_rate", "满意率", "rate"),
+            ("mean_working_days_to_close", "平均办结用时（工作日）", "days")]
 DAYS = [("mean_working_days_to_acknowledge", "平均签收用时"), ("p90_working_days_to_acknowledge", "签收用时（90%分位）"),
         ("mean_working_days_to_close", "平均办结用时"), ("p90_working_days_to_close", "办结用时（90%分位）")]
 
@@ -237,7 +244,7 @@ async def _frame(request: Request, who: Who, scope: str = "", period: str = "", 
         "names": _names(known), "known": known, "choices": period_choices(today, period), "quick": quick_periods(today),
         "problem": problem, "township": None if scope == COUNTY else scope, "pct": pct,
         "may_publish": may_publish(who, scope), "rank_names": words.RANK, "tab": tab, "days": days,
-        "days_figures": DAYS,
+        "days_figures": DAYS, "compared_figures": COMPARED,
     }
 
 
