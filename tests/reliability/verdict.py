@@ -50,7 +50,11 @@ CALENDAR_FIGURES = ("mean_working_days_to_close", "p90_working_days_to_close")
 
 
 def _predictable(figures: dict | None) -> dict | None:
-    return None if figures is None else {k: v for k, v in figures.items() if k not in CALENDAR_FIGURES}
+    """The figures without the calendar's, here and in the comparison blocks (previous_period, same_period_last_year)."""
+    if figures is None:
+        return None
+    return {k: _predictable(v) if isinstance(v, dict) and "period" in v else v
+            for k, v in figures.items() if k not in CALENDAR_FIGURES}
 
 
 def _report_or_none(url: str, township: str, period: str) -> dict | None:
