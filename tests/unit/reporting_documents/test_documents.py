@@ -147,3 +147,14 @@ def test_without_the_font_the_error_names_the_package(monkeypatch, tmp_path):
     monkeypatch.setattr(charts, "FONT_PATH", str(tmp_path / "none.ttc"))
     with pytest.raises(charts.FontMissing, match="fonts-wqy-microhei"):
         charts.font_path()
+
+
+def test_a_name_with_characters_xml_cannot_carry_still_prints_without_them():
+    b = township_bulletin_dict()
+    b["units"][0]["name"] = "金融\x00办\x1b"
+    b["names"] = {**b["names"], "townships": {**b["names"]["townships"], "dacheng": "大程\x0b镇"},
+                  "units": {**b["names"]["units"], "u-fin": "县金融\x00办\x1b"}}
+    text, tables = docx_text(bulletin_docx(b))
+    cells = [c for t in tables for row in t for c in row]
+    assert "县金融办" in cells and "大程镇" in text
+    assert bulletin_pdf(b).startswith(b"%PDF")

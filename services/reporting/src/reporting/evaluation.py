@@ -25,6 +25,7 @@ from typing import Any, Optional
 from reporting import scorecards
 from reporting.facts import UNITS
 from reporting.report import COUNTY, Period, Tally, by_township, county_total, render, tally, units_table
+from reporting.printable import printable
 
 # part → the rate it weighs
 RATES = {"coverage": "coverage_rate", "on_time": "on_time_rate", "resolution": "resolution_rate",
@@ -218,7 +219,7 @@ def _fixed_zip(content: bytes, at: datetime) -> bytes:
 
 
 def _cell(value: Any) -> Any:
-    return round(value, 4) if isinstance(value, float) else value
+    return round(value, 4) if isinstance(value, float) else printable(value)
 
 
 def xlsx(evaluation: dict[str, Any], names: Optional[dict[str, Any]] = None) -> bytes:
@@ -233,8 +234,8 @@ def xlsx(evaluation: dict[str, Any], names: Optional[dict[str, Any]] = None) -> 
         sheet.append([label for _, label in columns])
         for row in rows[key]:
             sheet.append([_cell(row.get(k)) for k, _ in columns])
-    book.properties.creator = evaluation.get("published_by") or ""
-    book.properties.title = title(evaluation, names)
+    book.properties.creator = printable(evaluation.get("published_by") or "")
+    book.properties.title = printable(title(evaluation, names))
     book.properties.created = book.properties.modified = at
     buffer = io.BytesIO()
     book.save(buffer)
@@ -256,7 +257,7 @@ def _run(paragraph, text: str, size: float, bold: bool = False) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(printable(text))
     run.font.name = FONT
     run.font.size = Pt(size)
     run.bold = bold
@@ -329,7 +330,8 @@ def docx(evaluation: dict[str, Any], names: Optional[dict[str, Any]] = None) -> 
     _run(doc.add_paragraph(), f"核验：GET {verify_path(evaluation)}（按截止位置重算，比较哈希）", 10.5)
 
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by = heading, evaluation.get("published_by") or "", ""
+    props.title, props.author = printable(heading)[:255], printable(evaluation.get("published_by") or "")[:255]
+    props.last_modified_by = ""
     props.created = props.modified = props.last_printed = at
     props.revision = 1
     out = io.BytesIO()

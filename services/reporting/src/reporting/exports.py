@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+from reporting.printable import printable
 
 BULLETIN_COLUMNS = [
     ("township", "乡镇"), ("period", "期间"), ("enterprises_registered", "纳入企业数"), ("enterprises_visited", "走访企业数"),
@@ -44,7 +45,7 @@ def bulletin_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _cell(value: Any) -> Any:
-    return round(value, 4) if isinstance(value, float) else value
+    return round(value, 4) if isinstance(value, float) else printable(value)
 
 
 def _width(value: Any) -> int:

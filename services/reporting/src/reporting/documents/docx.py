@@ -23,6 +23,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from reporting.documents.charts import charts
 from reporting.documents.outline import LOCAL, outline
+from reporting.printable import printable
 
 BODY = "仿宋"
 HEADING = "黑体"
@@ -52,7 +53,7 @@ def _paragraph(doc, text: str, font: str = BODY, size: float = 14, bold: bool = 
     fmt.space_before = Pt(0)
     if indent:
         fmt.first_line_indent = Pt(size * 2)
-    _font(p.add_run(text), font, size, bold, colour)
+    _font(p.add_run(printable(text)), font, size, bold, colour)
     return p
 
 
@@ -89,13 +90,13 @@ def _table(doc, table: dict[str, Any]) -> None:
         _shade(cell, header_fill)
         p = cell.paragraphs[0]
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(p.add_run(text), HEADING, size)
+        _font(p.add_run(printable(text)), HEADING, size)
     for i, (row, values) in enumerate(zip(grid.rows[1:], rows)):
         last = table["total_row"] and i == len(rows) - 1
         for j, (cell, text) in enumerate(zip(row.cells, values)):
             p = cell.paragraphs[0]
             p.alignment = WD_ALIGN_PARAGRAPH.LEFT if j == 0 else WD_ALIGN_PARAGRAPH.CENTER
-            _font(p.add_run(text), BODY, size, bold=last)
+            _font(p.add_run(printable(text)), BODY, size, bold=last)
     _paragraph(doc, "", size=6)
 
 
@@ -155,9 +156,9 @@ def _document(o: dict[str, Any], pngs: dict[str, bytes]) -> Document:
 def _properties(doc, o: dict[str, Any]) -> None:
     at = _utc(o["published_at"]).replace(tzinfo=None)  # python-docx writes a naive time as UTC (…Z)
     cp = doc.core_properties
-    cp.author = cp.last_modified_by = o["issuer"]
-    cp.title = o["title"]
-    cp.subject = f"{o['scope_name']} {o['period_label']}"
+    cp.author = cp.last_modified_by = printable(o["issuer"])[:255]
+    cp.title = printable(o["title"])[:255]
+    cp.subject = printable(f"{o['scope_name']} {o['period_label']}")[:255]
     cp.identifier = o["hash"]
     cp.comments = f"内容哈希 {o['hash']}"  # a property holds 255 characters: the log position (one per partition) would not fit
     cp.keywords = "遍访企业 助企纾困 通报"

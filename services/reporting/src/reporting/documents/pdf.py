@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from reporting.documents.charts import DPI, SIZE_INCHES, charts, font_path
 from reporting.documents.outline import outline
+from reporting.printable import printable
 
 FONT = "WenQuanYiMicroHei"
 RED = colors.HexColor("#E00000")
@@ -54,7 +55,7 @@ STYLES = {
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+    return Paragraph(escape(printable(text)), style)
 
 
 def _table(table: dict[str, Any]) -> list[Any]:
