@@ -42,6 +42,7 @@ async def test_facts_are_inserted_once_however_often_they_come(mongo_uri):
     assert await store.add(facts) == 50
     assert await store.add(facts[:10] + [("visits", {"_id": "t:new", "township": "t"})]) == 1
     assert await store.db["visits"].count_documents({}) == 51
+    assert await store.fact_count() == 51  # what the views size their first reads by (views._chunk_size)
     await client.close()
 
 

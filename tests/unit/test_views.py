@@ -44,6 +44,9 @@ class FakeStore:
     async def keep_tallies(self, period, tallies):
         self.tallies.update({(t, period): kept for t, kept in tallies.items()})
 
+    async def fact_count(self):
+        return sum(len(docs) for docs in self.docs.values())
+
     async def facts(self, township: str | list[str] | None = None):
         self.reads.append(township)
         wanted = None if township is None else set(township) if isinstance(township, list) else {township}
@@ -257,3 +260,20 @@ def test_the_township_report_compares_with_kept_tallies_of_the_other_periods_rea
     store.add("a", "v8", on="2025-11-30")
     store.bump(["a"])
     assert township_of(views, store, "a")["previous_period"]["visits"] == 2 and store.reads == ["a", "a"]
+
+
+def test_a_first_county_read_of_a_long_history_reads_a_bounded_number_of_facts_at_a_time():
+    store = FakeStore()
+    townships = [f"t{n:02d}" for n in range(10)]
+    for t in townships:
+        for n in range(3):
+            store.add(t, f"v{n}")  # 6 facts a township: 3 visits, 3 registrations
+    store.bump(townships)
+    views = Views(max_facts_per_read=15)  # about 2 townships a read
+    assert county_of(views, store) == report_for(store.docs, COUNTY, Q1)
+    assert store.reads == [townships[i:i + 2] for i in range(0, 10, 2)]  # every township once, 12 facts a read
+    assert county_of(views, store) == report_for(store.docs, COUNTY, Q1) and len(store.reads) == 5  # then kept
+
+    store.add("t03", "v9")
+    store.bump(["t03"])  # one township changed: read alone, with no count of the facts first
+    assert county_of(views, store) == report_for(store.docs, COUNTY, Q1) and store.reads[5:] == [["t03"]]

@@ -80,6 +80,11 @@ class Store:
         found = await asyncio.gather(*(self._c(name).find(query, {"_id": 0}).to_list() for name in COLLECTIONS))
         return dict(zip(COLLECTIONS, found))  # the queries at once, not one after another
 
+    async def fact_count(self) -> int:
+        """About how many facts this generation holds (each collection's own count, no scan)."""
+        counts = await asyncio.gather(*(self._c(name).estimated_document_count() for name in COLLECTIONS))
+        return sum(counts)
+
     async def units(self) -> list[dict[str, Any]]:
         """The unit registry (every UnitRegistered, county-wide): a few documents, read whole."""
         return await self._c(UNITS).find({}, {"_id": 0}).to_list()

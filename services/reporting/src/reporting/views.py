@@ -33,14 +33,16 @@ from reporting.report import (
 from reporting.store import Store
 
 MAX_TALLIES = 100_000
+MAX_FACTS_PER_READ = 100_000
 
 
 class Views:
-    def __init__(self, max_tallies: int = MAX_TALLIES):
+    def __init__(self, max_tallies: int = MAX_TALLIES, max_facts_per_read: int = MAX_FACTS_PER_READ):
         self._tallies: OrderedDict[tuple[str, str, str], tuple[int, Tally]] = OrderedDict()
         self._townships: dict[str, set[str]] = {}  # per generation, once a full scan has listed them
         self._bodies: dict[tuple[str, str], tuple[int, bytes]] = {}  # county bodies, kept at the generation's count
         self._max = max_tallies
+        self._max_facts = max_facts_per_read
         self.stats = {"hits": 0, "misses": 0, "stored": 0}
 
     def _get(self, prefix: str, township: str, period: Period, version: int) -> Optional[Tally]:
@@ -138,35 +140,50 @@ class Views:
         """Every township's tally of each period (by period text): kept ones as they are, then stored ones still at
         their version, the others from one query for just those townships. The townships are the ones the versions
         document names (every write of facts names its township there); only a store without it is listed by one read
-        of all facts."""
+        of all facts. Townships not kept anywhere are read a bounded number at a time (`_chunk_size`)."""
         if versions is None:
             _, versions = await store.versions()
         listed = self._townships.get(store.prefix)
         if listed is None and versions:
             listed = self._townships[store.prefix] = set(versions)
         out: dict[str, dict[str, Tally]] = {p.text: {} for p in periods}
-        if listed is not None:
-            listed |= set(versions)  # townships written since, by any replica
-            for p in periods:
-                mine, stale = out[p.text], []
-                for t in sorted(listed):
-                    kept = self._get(store.prefix, t, p, versions.get(t, 0))
-                    if kept is None:
-                        stale.append(t)
-                    else:
-                        mine[t] = kept
-                self.stats["hits"] += len(mine)
-                if stale:
-                    mine.update(await self._stored(store, stale, p, versions))
-            stale = sorted({t for t in listed for p in periods if t not in out[p.text]})
-            if not stale:
-                return out
-            self.stats["misses"] += len(stale)
-            grouped = by_township(await store.facts(stale))
-        else:
+        if listed is None:
             self.stats["misses"] += 1
             grouped = by_township(await store.facts(None))
-        self._townships.setdefault(store.prefix, set()).update(grouped, versions)
+            self._townships.setdefault(store.prefix, set()).update(grouped, versions)
+            await self._compute(store, periods, versions, grouped, out)
+            return out
+        listed |= set(versions)  # townships written since, by any replica
+        for p in periods:
+            mine, stale = out[p.text], []
+            for t in sorted(listed):
+                kept = self._get(store.prefix, t, p, versions.get(t, 0))
+                if kept is None:
+                    stale.append(t)
+                else:
+                    mine[t] = kept
+            self.stats["hits"] += len(mine)
+            if stale:
+                mine.update(await self._stored(store, stale, p, versions))
+        stale = sorted({t for t in listed for p in periods if t not in out[p.text]})
+        if not stale:
+            return out
+        self.stats["misses"] += len(stale)
+        size = await self._chunk_size(store, len(listed)) if len(stale) > 1 else 1
+        for chunk in chunked(stale, size):
+            await self._compute(store, periods, versions, by_township(await store.facts(chunk)), out)
+        return out
+
+    async def _chunk_size(self, store: Store, townships: int) -> int:
+        """How many townships' facts to read at once so that one read holds about MAX_FACTS_PER_READ facts: the
+        first read of a long history (after a rebuild, or of a period never read) must not make the store and this
+        process hold every fact at once."""
+        per_township = await store.fact_count() / max(townships, 1)
+        return max(1, int(self._max_facts // max(per_township, 1)))
+
+    async def _compute(self, store: Store, periods: list[Period], versions: dict[str, int],
+                       grouped: dict[str, dict[str, list[dict]]], out: dict[str, dict[str, Tally]]) -> None:
+        """Tally the townships read (those not found kept), keep the tallies here and in the store."""
         for p in periods:
             computed = {}
             for t, facts in grouped.items():
@@ -176,4 +193,7 @@ class Views:
                 self._put(store.prefix, t, p, versions.get(t, 0), out[p.text][t])
                 computed[t] = (versions.get(t, 0), tally_doc(out[p.text][t]))
             await store.keep_tallies(p.text, {t: c for t, c in computed.items() if c[0]})
-        return out
+
+
+def chunked(items: list[str], size: int) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
