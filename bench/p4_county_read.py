@@ -1,5 +1,8 @@
 """P4: p99 of the county quarterly report read with many events (P3's rebuilt database) vs with few; and the first
-read after a restart of the reporting service with as many events (goal ≤ 2 s), beside the same with few."""
+read after a restart of the reporting service with as many events (goal ≤ 2 s), beside the same with few.
+
+Each side's first read is timed apart (its own budget): on a database no process has read yet it tallies every
+township from the facts, which no later read does, and it is reported beside the p99, not inside it."""
 from __future__ import annotations
 
 import asyncio
@@ -38,6 +41,20 @@ async def after_restart(proc, budget_s: float) -> dict[str, Any]:
     return {"first_s": first, "healthy_after_s": round(healthy_at - proc.spawned_at, 2)}
 
 
+async def cold_read(url: str, budget_s: float) -> dict[str, Any]:
+    """The process's first county read, timed apart: it tallies every township not stored yet from the facts
+    (after a rebuild, all of them), which the reads after it do not; within it the p99 would be this one read's."""
+    async with httpx.AsyncClient(headers=VIEWER) as client:
+        t0 = time.monotonic()
+        try:
+            r = await client.get(f"{url}/api/v1/reports/county/{PERIOD}", timeout=budget_s)
+        except httpx.TimeoutException:
+            return {"cold_s": None, "cold_note": f"no answer within {budget_s:.0f} s"}
+    if r.status_code != 200:
+        raise RuntimeError(f"county report, first read: HTTP {r.status_code}: {r.text[:300]}")
+    return {"cold_s": time.monotonic() - t0}
+
+
 async def reads(url: str, n: int, budget_s: float) -> dict[str, Any]:
     """`n` sequential GETs of the county report, or as many as start within `budget_s` (each may take up to
     `budget_s` itself)."""
@@ -74,8 +91,10 @@ async def small(ctx: Ctx) -> dict[str, Any]:
     try:
         if not fig["reached"]:
             return {"catch_up": fig, "error": f"lag 0 not reached in {ctx.scale.consume_budget_s:.0f} s"}
+        with ctx.clock.phase("P4 small: first read"):
+            cold = await cold_read(proc.url, ctx.scale.p4_cold_budget_s)
         with ctx.clock.phase("P4 small: reads"):
-            result = await reads(proc.url, ctx.scale.p4_reads, ctx.scale.p4_budget_s)
+            result = {**cold, **await reads(proc.url, ctx.scale.p4_reads, ctx.scale.p4_budget_s)}
         with ctx.clock.phase("P4 small: restart, first read"):
             restart = await after_restart(proc, ctx.scale.p4_budget_s)
         return {"events": ctx.produced, "catch_up": fig, **result, "restart": restart}
@@ -97,8 +116,12 @@ async def large(ctx: Ctx, db: Optional[str], group: Optional[str]) -> dict[str, 
     try:
         async with rawkafka.Lag(ctx.stack.bootstrap, rebuild_group, ends) as lag:
             behind = sum(ends.values()) - await lag.committed()
+        with ctx.clock.phase("P4 large: first read"):
+            cold = await cold_read(proc.url, ctx.scale.p4_cold_budget_s)
+        if cold["cold_s"] is None:
+            return {"events": ctx.produced, "lag_at_start": behind, **cold, "note": cold["cold_note"]}
         with ctx.clock.phase("P4 large: reads"):
-            result = await reads(proc.url, ctx.scale.p4_reads, ctx.scale.p4_budget_s)
+            result = {**cold, **await reads(proc.url, ctx.scale.p4_reads, ctx.scale.p4_budget_s)}
         with ctx.clock.phase("P4 large: restart, first read"):
             restart = await after_restart(proc, ctx.scale.p4_budget_s)
         return {"events": ctx.produced, "lag_at_start": behind, **result, "restart": restart}
@@ -119,8 +142,8 @@ def row(ctx: Ctx, few: dict[str, Any], many: dict[str, Any]) -> Row:
     else:
         r.figure = f"not reached: {many.get('error') or many.get('note')}"
         r.met = False
-    if few.get("first_s") is not None or many.get("first_s") is not None:
-        cold = f"first (cold) read {ms(many.get('first_s'))} vs {ms(few.get('first_s'))}"
+    if few.get("cold_s") is not None or many.get("cold_s") is not None:
+        cold = f"first (cold) read, apart: {ms(many.get('cold_s'))} vs {ms(few.get('cold_s'))}"
         r.note = "; ".join(x for x in (r.note, cold) if x)
     if many.get("p99") is not None and few.get("p99"):
         r.ratio = many["p99"] / few["p99"]
