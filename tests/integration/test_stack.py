@@ -43,6 +43,10 @@ async def test_facts_are_inserted_once_however_often_they_come(mongo_uri):
     assert await store.add(facts[:10] + [("visits", {"_id": "t:new", "township": "t"})]) == 1
     assert await store.db["visits"].count_documents({}) == 51
     assert await store.fact_count() == 51  # what the views size their first reads by (views._chunk_size)
+    body = "县域报告".encode() * 100_000  # 1.2 MB, a county of some hundred townships
+    await store.keep_body("2026-Q1", 7, "figures 3, tallies 3", body)
+    assert await store.kept_body("2026-Q1") == (7, "figures 3, tallies 3", body)
+    assert await store.kept_body("2026-Q2") is None
     await client.close()
 
 

@@ -21,6 +21,7 @@ class FakeStore:
         self.during_read = None
         self.n, self.v = 0, {}  # the shared versions document (store.py)
         self.tallies = {}  # the stored tallies: (township, period) → (version, tally document)
+        self.bodies = {}  # the stored county bodies: period → (count, shape, bytes)
 
     def bump(self, townships) -> None:
         """What Store.add does after its inserts, whichever replica's projector wrote them."""
@@ -43,6 +44,13 @@ class FakeStore:
 
     async def keep_tallies(self, period, tallies):
         self.tallies.update({(t, period): kept for t, kept in tallies.items()})
+
+    async def kept_body(self, period):
+        await asyncio.sleep(0)
+        return self.bodies.get(period)
+
+    async def keep_body(self, period, count, shape, body):
+        self.bodies[period] = (count, shape, body)
 
     async def fact_count(self):
         return sum(len(docs) for docs in self.docs.values())
@@ -277,3 +285,40 @@ def test_a_first_county_read_of_a_long_history_reads_a_bounded_number_of_facts_a
     store.add("t03", "v9")
     store.bump(["t03"])  # one township changed: read alone, with no count of the facts first
     assert county_of(views, store) == report_for(store.docs, COUNTY, Q1) and store.reads[5:] == [["t03"]]
+
+
+def test_a_restarted_replica_serves_the_stored_county_body_until_the_next_write():
+    store = FakeStore()
+    for t in ("a", "b"):
+        store.add(t, "v1")
+    store.bump(["a", "b"])
+    calls = []
+
+    def render(tallies, compared):
+        calls.append(sorted(tallies))
+        return repr(county_report(tallies, Q1, FIGURES, compared)).encode()
+
+    first = run(Views().county_body(store, Q1, render))
+    stored_tallies = dict(store.tallies)
+    store.tallies.clear()  # so a restarted process that read tallies would have to read facts again
+    reads = len(store.reads)
+    restarted = Views()
+    assert run(restarted.county_body(store, Q1, render)) == first  # the stored body: no tally, no fact, no render
+    assert len(calls) == 1 and len(store.reads) == reads and restarted.stats["stored"] == 1
+
+    store.tallies.update(stored_tallies)
+    store.add("b", "v2")
+    store.bump(["b"])  # any write moves the generation's count: the stored body is not served
+    again = run(Views().county_body(store, Q1, render))
+    assert again != first and "'visits': 3" in again.decode() and len(calls) == 2
+    assert store.bodies["2026-Q1"][0] == store.n  # and the new one is stored at the new count
+
+    count, _, body = store.bodies["2026-Q1"]
+    store.bodies["2026-Q1"] = (count, "figures 2, tallies 2", body)  # as an earlier release rendered it
+    assert run(Views().county_body(store, Q1, render)) == again and len(calls) == 3  # rendered again, not served
+
+
+def test_a_store_never_written_stores_no_body():
+    store = FakeStore()
+    render = lambda tallies, compared: b"{}"  # noqa: E731
+    assert run(Views().county_body(store, Q1, render)) == b"{}" and store.bodies == {}

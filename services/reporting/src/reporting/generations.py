@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from reporting.facts import ALL_COLLECTIONS
-from reporting.store import TALLIES, VERSIONS, versions_id
+from reporting.store import BODIES, TALLIES, VERSIONS, versions_id
 
 STATE = "projection_state"
 
@@ -35,4 +35,5 @@ async def drop(db: AsyncDatabase, generation: int) -> None:
     if versions and versions.get("v"):
         inc = {"n": 1, **{f"v.{t}": 1 for t in versions["v"]}}
         await db[VERSIONS].update_one({"_id": versions["_id"]}, {"$inc": inc})
-    await db[TALLIES].delete_many({"generation": versions_id(prefix(generation))})
+    for kept in (TALLIES, BODIES):
+        await db[kept].delete_many({"generation": versions_id(prefix(generation))})

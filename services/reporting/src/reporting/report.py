@@ -265,7 +265,7 @@ _COUNTS = ("listed", "visited", "visits", "in_person", "county_leader", "raised"
            "findings_raised", "findings_closed", "demands", "demands_on_spot")
 _HISTOGRAMS = ("kinds", "channels", "services")
 # A stored tally of another format is computed again: 1 (none) before the units' figures, 2 before the visits' figures.
-_TALLY_FORMAT = 3
+TALLY_FORMAT = 3
 
 
 def _merged(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
@@ -279,12 +279,12 @@ def tally_doc(t: Tally) -> dict[str, Any]:
     """A tally as stored (views.py keeps it beside the version it was computed at)."""
     return {**{f: getattr(t, f) for f in _COUNTS}, "by_category": t.by_category, "days_to_acknowledge": t.days_to_acknowledge,
             "days_to_close": t.days_to_close, "units": [[k, row] for k, row in t.units.items()],  # a free-text name may hold a "."
-            "unit_names": t.unit_names, **{f: getattr(t, f) for f in _HISTOGRAMS}, "format": _TALLY_FORMAT}
+            "unit_names": t.unit_names, **{f: getattr(t, f) for f in _HISTOGRAMS}, "format": TALLY_FORMAT}
 
 
 def tally_from_doc(doc: dict[str, Any], township: str, period: Period) -> Optional[Tally]:
     """The stored tally, or None if it was stored in an older format."""
-    if doc.get("format") != _TALLY_FORMAT:
+    if doc.get("format") != TALLY_FORMAT:
         return None
     return Tally(township, period, **{f: doc[f] for f in _COUNTS}, by_category=doc["by_category"],
                  days_to_acknowledge=doc["days_to_acknowledge"], days_to_close=doc["days_to_close"], units=dict(doc["units"]),

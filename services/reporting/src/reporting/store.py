@@ -19,6 +19,8 @@ from reporting.facts import COLLECTIONS, COUNTY_WIDE, ENTERPRISES, TOWNSHIPS, UN
 DUPLICATE_KEY = 11000
 VERSIONS = "projection_versions"
 TALLIES = "report_tallies"  # {_id: <generation>|<township>|<period>, version, tally}: what views.py computed
+BODIES = "report_bodies"  # {_id: <generation>/county/<period>, count, shape, body}: the county report as sent
+MAX_BODY = 12 * 1024 * 1024  # a stored document must stay under 16 MB; a larger body is only kept in memory
 
 
 def versions_id(prefix: str) -> str:
@@ -43,6 +45,7 @@ class Store:
             if name not in (VISITS, ENTERPRISES):
                 await self._c(name).create_index([("township", 1)])
         await self.db[TALLIES].create_index([("generation", 1)])  # dropping a generation drops its tallies
+        await self.db[BODIES].create_index([("generation", 1)])
 
     async def versions(self) -> tuple[int, dict[str, int]]:
         """(writes so far, {township: writes of its facts so far}) of this generation: one lookup by `_id`."""
@@ -73,6 +76,18 @@ class Store:
                            upsert=True)
                 for t, (v, doc) in tallies.items()
             ], ordered=False)
+
+    async def kept_body(self, period: str) -> tuple[int, str, bytes] | None:
+        """The county report body stored for the period: (the generation's write count it was made at, its shape,
+        the bytes), by `_id`."""
+        doc = await self.db[BODIES].find_one({"_id": f"{versions_id(self.prefix)}/county/{period}"})
+        return (doc["count"], doc["shape"], bytes(doc["body"])) if doc else None
+
+    async def keep_body(self, period: str, count: int, shape: str, body: bytes) -> None:
+        if len(body) <= MAX_BODY:
+            await self.db[BODIES].replace_one(
+                {"_id": f"{versions_id(self.prefix)}/county/{period}"},
+                {"count": count, "shape": shape, "body": body, "generation": versions_id(self.prefix)}, upsert=True)
 
     async def facts(self, township: str | list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every fact of a township, of some townships, or of the county; reports are computed in Python."""
