@@ -11,6 +11,9 @@ Computed tallies are also stored with their version (`report_tallies`), so a res
 serves them with one lookup by `_id` instead of reading the township's facts again: the first read after a restart
 does not grow with the history.
 
+The county report's body is kept and stored at the generation's write count (`report_bodies`): with nothing written
+since, a new process serves it with one lookup instead of one tally per township and period.
+
 A report compares its period with the one before and the same one a year earlier (report.compared_periods): those
 are just more tallies kept by (township, period), read from the same facts as the period's own when any is missing.
 """
