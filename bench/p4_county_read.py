@@ -22,37 +22,38 @@ GOAL = 1.5
 RESTART_GOAL_S = 2.0
 
 
+async def one_read(url: str, budget_s: float, what: str) -> Optional[float]:
+    """The seconds one county read took, or None if it did not answer within `budget_s`."""
+    async with httpx.AsyncClient(headers=VIEWER) as client:
+        t0 = time.monotonic()
+        try:
+            r = await client.get(f"{url}/api/v1/reports/county/{PERIOD}", timeout=budget_s)
+        except httpx.TimeoutException:
+            return None
+        took = time.monotonic() - t0
+    if r.status_code != 200:
+        raise RuntimeError(f"county report, {what}: HTTP {r.status_code}: {r.text[:300]}")
+    return took
+
+
 async def after_restart(proc, budget_s: float) -> dict[str, Any]:
     """Stop the reporting process, start it again on the same database and group, and time its first county
     read once /health answers (what the first viewer after a deploy or a crash waits)."""
     proc.stop()
     proc.spawn()
     healthy_at = await asyncio.to_thread(proc.wait_healthy)
-    async with httpx.AsyncClient(headers=VIEWER) as client:
-        t0 = time.monotonic()
-        try:
-            r = await client.get(f"{proc.url}/api/v1/reports/county/{PERIOD}", timeout=budget_s)
-        except httpx.TimeoutException:
-            return {"first_s": None, "note": f"no answer within {budget_s:.0f} s",
-                    "healthy_after_s": round(healthy_at - proc.spawned_at, 2)}
-        first = time.monotonic() - t0
-    if r.status_code != 200:
-        raise RuntimeError(f"county report after restart: HTTP {r.status_code}: {r.text[:300]}")
-    return {"first_s": first, "healthy_after_s": round(healthy_at - proc.spawned_at, 2)}
+    first = await one_read(proc.url, budget_s, "after restart")
+    healthy = {"healthy_after_s": round(healthy_at - proc.spawned_at, 2)}
+    if first is None:
+        return {"first_s": None, "note": f"no answer within {budget_s:.0f} s", **healthy}
+    return {"first_s": first, **healthy}
 
 
 async def cold_read(url: str, budget_s: float) -> dict[str, Any]:
     """The process's first county read, timed apart: it tallies every township not stored yet from the facts
     (after a rebuild, all of them), which the reads after it do not; within it the p99 would be this one read's."""
-    async with httpx.AsyncClient(headers=VIEWER) as client:
-        t0 = time.monotonic()
-        try:
-            r = await client.get(f"{url}/api/v1/reports/county/{PERIOD}", timeout=budget_s)
-        except httpx.TimeoutException:
-            return {"cold_s": None, "cold_note": f"no answer within {budget_s:.0f} s"}
-    if r.status_code != 200:
-        raise RuntimeError(f"county report, first read: HTTP {r.status_code}: {r.text[:300]}")
-    return {"cold_s": time.monotonic() - t0}
+    cold = await one_read(url, budget_s, "first read")
+    return {"cold_s": cold} if cold is not None else {"cold_s": None, "cold_note": f"no answer within {budget_s:.0f} s"}
 
 
 async def reads(url: str, n: int, budget_s: float) -> dict[str, Any]:

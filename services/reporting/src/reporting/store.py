@@ -58,6 +58,9 @@ class Store:
             inc = {"n": 1, **{f"v.{t}": 1 for t in townships}}  # township ids are [a-z0-9-]: safe as field names
             await self.db[VERSIONS].update_one({"_id": versions_id(self.prefix)}, {"$inc": inc}, upsert=True)
 
+    def _body_id(self, period: str) -> str:
+        return f"{versions_id(self.prefix)}/county/{period}"
+
     def _tally_id(self, township: str, period: str) -> str:
         return f"{versions_id(self.prefix)}/{township}/{period}"
 
@@ -80,13 +83,13 @@ class Store:
     async def kept_body(self, period: str) -> tuple[int, str, bytes] | None:
         """The county report body stored for the period: (the generation's write count it was made at, its shape,
         the bytes), by `_id`."""
-        doc = await self.db[BODIES].find_one({"_id": f"{versions_id(self.prefix)}/county/{period}"})
+        doc = await self.db[BODIES].find_one({"_id": self._body_id(period)})
         return (doc["count"], doc["shape"], bytes(doc["body"])) if doc else None
 
     async def keep_body(self, period: str, count: int, shape: str, body: bytes) -> None:
         if len(body) <= MAX_BODY:
             await self.db[BODIES].replace_one(
-                {"_id": f"{versions_id(self.prefix)}/county/{period}"},
+                {"_id": self._body_id(period)},
                 {"count": count, "shape": shape, "body": body, "generation": versions_id(self.prefix)}, upsert=True)
 
     async def facts(self, township: str | list[str] | None = None) -> dict[str, list[dict[str, Any]]]:
